@@ -1,0 +1,174 @@
+package shards
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ShardPath returns the name of shard i of n of the dataset at prefix:
+// PREFIX-00003-of-00016.tfrecord, with ".gz" or ".zz" for compressed shards.
+func ShardPath(prefix string, i, n int, c Compression) string {
+	return fmt.Sprintf("%s-%05d-of-%05d.tfrecord%s", prefix, i, n, c.Ext())
+}
+
+// ShardGlob returns a glob matching every shard of the dataset at prefix.
+func ShardGlob(prefix string) string {
+	return prefix + "-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9].tfrecord*"
+}
+
+// LabelsPath returns PREFIX.labels.txt: one class name per line, line number = label.
+func LabelsPath(prefix string) string { return prefix + ".labels.txt" }
+
+// ManifestPath returns PREFIX.manifest.json, the file whose presence says
+// that the dataset is complete.
+func ManifestPath(prefix string) string { return prefix + ".manifest.json" }
+
+// TempDir returns the folder under which shard writers put their temporary
+// files: PREFIX.temp/ (a "folder" is a name prefix on object stores).
+func TempDir(prefix string) string { return prefix + ".temp" }
+
+var shardNameRE = regexp.MustCompile(`^(.*)-(\d{5,})-of-(\d{5,})\.tfrecord(\.gz|\.zz)?$`)
+
+// ParseShardPath splits a shard's name into its dataset prefix, index, count
+// and compression. ok is false if the name does not follow ShardPath's pattern.
+func ParseShardPath(name string) (prefix string, i, n int, c Compression, ok bool) {
+	m := shardNameRE.FindStringSubmatch(name)
+	if m == nil {
+		return "", 0, 0, None, false
+	}
+	i, err1 := strconv.Atoi(m[2])
+	n, err2 := strconv.Atoi(m[3])
+	if err1 != nil || err2 != nil || i >= n {
+		return "", 0, 0, None, false
+	}
+	return m[1], i, n, CompressionOf(name), true
+}
+
+// ShardOf returns the shard, of n, that the record with the given id goes
+// to: FNV-1a of the id, modulo n. It is stable across runs and machines.
+func ShardOf(id string, n int) int {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return int(h.Sum64() % uint64(n))
+}
+
+// ManifestFormat names the version of the dataset layout a manifest describes.
+const ManifestFormat = "supcon-multiview/1"
+
+// Manifest describes a finished dataset. It is written last, so its
+// presence means that every shard it lists is complete. It holds no time
+// stamps: the same inputs and seed give the same manifest bytes.
+type Manifest struct {
+	Format      string           `json:"format"`
+	Tool        string           `json:"tool"`
+	Source      string           `json:"source,omitempty"`
+	Policy      string           `json:"policy,omitempty"`
+	Seed        int64            `json:"seed"`
+	Views       int              `json:"views,omitempty"`
+	Epochs      int              `json:"epochs,omitempty"`
+	ViewFormat  string           `json:"view_format,omitempty"`
+	Height      int              `json:"height,omitempty"`
+	Width       int              `json:"width,omitempty"`
+	Channels    int              `json:"channels,omitempty"`
+	Compression string           `json:"compression"`
+	Records     int64            `json:"records"`
+	Classes     []string         `json:"classes,omitempty"`
+	ClassCounts map[string]int64 `json:"class_counts,omitempty"`
+	Rejected    int64            `json:"rejected,omitempty"`
+	Shards      []ShardInfo      `json:"shards"`
+}
+
+// ShardInfo is one shard's entry in a Manifest.
+type ShardInfo struct {
+	// Name is the shard's file name without its folder.
+	Name    string `json:"name"`
+	Records int64  `json:"records"`
+	Bytes   int64  `json:"bytes"`
+	SHA256  string `json:"sha256"`
+}
+
+// ShardPaths returns the full names of the manifest's shards, given the
+// manifest's own name (shards live beside it).
+func (m *Manifest) ShardPaths(manifestPath string) []string {
+	dir := dirOf(manifestPath)
+	out := make([]string, len(m.Shards))
+	for i, s := range m.Shards {
+		out[i] = joinPath(dir, s.Name)
+	}
+	return out
+}
+
+// ReadManifest reads and checks a dataset's manifest.
+func ReadManifest(ctx context.Context, name string) (*Manifest, error) {
+	b, err := ReadFile(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", name, err)
+	}
+	if !strings.HasPrefix(m.Format, "supcon-multiview/") {
+		return nil, fmt.Errorf("manifest %s: format %q is not a supcon manifest", name, m.Format)
+	}
+	return &m, nil
+}
+
+// ReadLabels reads a labels file: one class name per line, line number = label.
+func ReadLabels(ctx context.Context, name string) ([]string, error) {
+	b, err := ReadFile(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil, nil
+	}
+	labels := strings.Split(s, "\n")
+	seen := make(map[string]int, len(labels))
+	for i, l := range labels {
+		l = strings.TrimSuffix(l, "\r")
+		labels[i] = l
+		if l == "" {
+			return nil, fmt.Errorf("labels %s: line %d is empty", name, i+1)
+		}
+		if j, dup := seen[l]; dup {
+			return nil, fmt.Errorf("labels %s: class %q on lines %d and %d", name, l, j+1, i+1)
+		}
+		seen[l] = i
+	}
+	return labels, nil
+}
+
+// dirOf returns the folder part of a local path or gs:// URL ("" for none).
+func dirOf(name string) string {
+	if IsGCS(name) {
+		if i := strings.LastIndex(name, "/"); i >= len("gs://") {
+			return name[:i]
+		}
+		return name
+	}
+	d := path.Dir(strings.ReplaceAll(name, "\\", "/"))
+	if d == "." && !strings.HasPrefix(name, "./") {
+		return ""
+	}
+	return d
+}
+
+// baseOf returns the last element of a local path or gs:// URL.
+func baseOf(name string) string {
+	return name[strings.LastIndex(name, "/")+1:]
+}
+
+func joinPath(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return strings.TrimSuffix(dir, "/") + "/" + name
+}
