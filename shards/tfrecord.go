@@ -259,7 +259,7 @@ func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
 	}
 	switch opt.Compression {
 	case None:
-		tr.r = bufio.NewReaderSize(r, 256<<10)
+		tr.r = bufio.NewReaderSize(r, readBufferSize)
 		return tr, nil
 	case Gzip:
 		zr, err := gzip.NewReader(bufio.NewReaderSize(r, 64<<10))
@@ -277,7 +277,7 @@ func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
 		return nil, fmt.Errorf("%s: unknown compression %v", tr.name, opt.Compression)
 	}
 	tr.comp = true
-	tr.r = bufio.NewReaderSize(tr.dec, 256<<10)
+	tr.r = bufio.NewReaderSize(tr.dec, readBufferSize)
 	return tr, nil
 }
 
@@ -323,18 +323,30 @@ func (r *Reader) next() ([]byte, error) {
 	if length > uint64(r.max) {
 		return nil, r.corrupt(fmt.Sprintf("record length %d exceeds the limit of %d bytes", length, r.max), nil)
 	}
-	data, err := r.readData(int(length))
-	if err != nil {
-		return nil, err
-	}
-	var ftr [footerLen]byte
-	if n, err := io.ReadFull(r.r, ftr[:]); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, r.corrupt(fmt.Sprintf("truncated record footer: %d of %d bytes", n, footerLen), nil)
+	var data, ftr []byte
+	if int(length)+footerLen <= r.r.Size() {
+		// Fast path: the record and its footer fit in the read buffer, so
+		// return a slice of it instead of copying (valid until the next read).
+		b, err := r.r.Peek(int(length) + footerLen)
+		if err != nil {
+			if len(b) < int(length) {
+				return nil, r.dataErr(len(b), int(length), err)
+			}
+			return nil, r.footerErr(len(b)-int(length), err)
 		}
-		return nil, r.corrupt("reading record footer", err)
+		data, ftr = b[:length], b[length:]
+		r.r.Discard(len(b))
+	} else {
+		if data, err = r.readData(int(length)); err != nil {
+			return nil, err
+		}
+		var f [footerLen]byte
+		if n, err := io.ReadFull(r.r, f[:]); err != nil {
+			return nil, r.footerErr(n, err)
+		}
+		ftr = f[:]
 	}
-	if got, want := MaskedCRC(data), binary.LittleEndian.Uint32(ftr[:]); got != want {
+	if got, want := MaskedCRC(data), binary.LittleEndian.Uint32(ftr); got != want {
 		return nil, r.corrupt(fmt.Sprintf("data CRC mismatch (stored %#08x, computed %#08x, length %d)", want, got, length), nil)
 	}
 	r.off += headerLen + int64(length) + footerLen
@@ -364,6 +376,13 @@ func (r *Reader) readData(n int) ([]byte, error) {
 	return r.buf, nil
 }
 
+func (r *Reader) footerErr(got int, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return r.corrupt(fmt.Sprintf("truncated record footer: %d of %d bytes", got, footerLen), nil)
+	}
+	return r.corrupt("reading record footer", err)
+}
+
 func (r *Reader) dataErr(got, want int, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return r.corrupt(fmt.Sprintf("truncated record data: %d of %d bytes", got, want), nil)
@@ -385,3 +404,7 @@ func (r *Reader) Close() error {
 	}
 	return nil
 }
+
+// readBufferSize is the Reader's buffer: records up to this size (with
+// their footer) are returned without a copy.
+const readBufferSize = 256 << 10

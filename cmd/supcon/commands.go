@@ -90,6 +90,13 @@ func run(ctx context.Context, args []string, s *streams) int {
 	}
 	c, rest := lookup(args)
 	if c == nil {
+		if group := commandsUnder(args[0]); len(group) > 0 {
+			fmt.Fprintf(s.Err, "supcon %s: name one of its commands:\n", args[0])
+			for _, g := range group {
+				fmt.Fprintf(s.Err, "  supcon %s\t%s\n", g.Name, g.Summary)
+			}
+			return 2
+		}
 		fmt.Fprintf(s.Err, "supcon: unknown command %q; run 'supcon help' for the list\n", strings.Join(args[:min(len(args), 2)], " "))
 		return 2
 	}
@@ -119,6 +126,18 @@ func lookup(args []string) (*command, []string) {
 		}
 	}
 	return nil, nil
+}
+
+// commandsUnder returns the commands grouped under a first word, such as
+// "bench", in name order.
+func commandsUnder(word string) []*command {
+	var out []*command
+	for _, c := range sortedCommands() {
+		if strings.HasPrefix(c.Name, word+" ") {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // sortedCommands returns the command table in name order.
@@ -172,6 +191,11 @@ func init() {
 		Args:    "[command]",
 		Summary: "explain the commands, or one command and its flags",
 		Run: func(ctx context.Context, s *streams, args []string) error {
+			fs := s.flags()
+			if err := s.parse(fs, args); err != nil {
+				return err
+			}
+			args = fs.Args()
 			if len(args) == 0 {
 				printHelp(s.Out)
 				return nil
