@@ -18,11 +18,16 @@ import (
 	"os/signal"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 )
+
+// logLevel is the level of Beam's and the tool's log lines (log/slog).
+var logLevel = flag.String("log_level", "warn", "log level: debug, info, warn or error (give it before the command)")
 
 func main() {
 	flag.Usage = func() { printHelp(os.Stderr) }
 	flag.Parse()
+	beamlog.LogLevel = *logLevel
 	// beam.Init must run before anything else: when this binary is started as a
 	// Beam worker (Dataflow passes --worker), it never returns.
 	beam.Init()

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/supcon/supcon/pipelines"
+	"github.com/supcon/supcon/shards"
+)
+
+func init() {
+	register(&command{
+		Name:    "augment",
+		Args:    "--input SRC --output PREFIX --policy SPEC [flags]",
+		Summary: "turn an image dataset into multiview TFRecord shards (Apache Beam pipeline)",
+		Help: `Augment runs the Beam pipeline that reads an image dataset, decodes every image,
+makes --views augmented views of it per epoch with --policy, and writes --shards
+TFRecord shards per epoch of multiview tf.train.Example records, plus
+PREFIX.labels.txt, PREFIX.rejected.jsonl and, last, PREFIX.manifest.json.
+
+Sources (local paths or gs:// URLs):
+  DIR                a folder tree, one sub-folder per class, images at any depth
+  cifar10:DIR        CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin)
+  cifar100:DIR       CIFAR-100 binary files (train.bin, test.bin)
+  mnist:DIR          the four MNIST idx files, gzipped or not
+  tfrecord:GLOB      ImageNet-style TFRecords (image/encoded, image/class/label)
+
+Epoch e of E writes shards e*N .. e*N+N-1 of PREFIX-xxxxx-of-{E*N}. Records are
+sorted by id inside each shard, so the same inputs and seed give the same bytes
+on every runner. Bad images (undecodable, truncated, empty, unreadable) are
+listed in PREFIX.rejected.jsonl with the reason and never stop the job.
+
+Runners: prism (default, in-process), direct, universal (--endpoint HOST:PORT
+of a job server, e.g. a prism or Flink job server) and dataflow (--project,
+--region, --staging_location, --temp_location; see the README). Every Beam flag
+may be given after the command too.`,
+		Run: runAugment,
+	})
+}
+
+func runAugment(ctx context.Context, s *streams, args []string) error {
+	fs := s.flags()
+	var cfg pipelines.Config
+	var runner, labels string
+	fs.StringVar(&cfg.Input, "input", "", "the source: DIR, cifar10:DIR, cifar100:DIR, mnist:DIR or tfrecord:GLOB (local or gs://)")
+	fs.StringVar(&cfg.Output, "output", "", "the dataset `PREFIX` (local or gs://): shards are PREFIX-00000-of-NNNNN.tfrecord")
+	fs.StringVar(&cfg.Policy, "policy", "autoaugment:imagenet", "augmentation policy `SPEC` (see 'supcon apply -h')")
+	fs.IntVar(&cfg.Views, "views", 2, "views per image and epoch")
+	fs.IntVar(&cfg.Epochs, "epochs", 1, "augmentation passes; each gets its own views and shards")
+	fs.IntVar(&cfg.Shards, "shards", 16, "shards per epoch")
+	fs.IntVar(&cfg.Size, "size", 224, "side of every square view, in pixels")
+	fs.StringVar(&cfg.Format, "format", "png", "view encoding: png, jpeg or raw (H*W*C bytes)")
+	fs.IntVar(&cfg.Quality, "quality", 95, "JPEG quality, with --format jpeg")
+	fs.IntVar(&cfg.Channels, "channels", 3, "1 (gray) or 3 (RGB)")
+	fs.Int64Var(&cfg.Seed, "seed", 0, "the run's seed: with image id, view and epoch it fixes every view")
+	fs.StringVar(&cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")
+	fs.StringVar(&cfg.Compression, "compression", "none", "shard compression: none, gzip or zlib")
+	fs.Float64Var(&cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
+	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
+	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners, ", "))
+	bindBeamFlags(fs)
+	if err := s.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.Input == "" || cfg.Output == "" {
+		return usageErrorf("--input and --output are required")
+	}
+	known := false
+	for _, r := range pipelines.Runners {
+		known = known || r == runner
+	}
+	if !known {
+		return usageErrorf("--runner %q: want one of %s", runner, strings.Join(pipelines.Runners, ", "))
+	}
+	if err := pipelines.ResolveLabels(ctx, &cfg, labels); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageErrorf("%v", err)
+	}
+	fmt.Fprintf(s.Err, "augment: %s -> %s, %d classes, policy %s, %d views x %d epochs, %d shards per epoch, runner %s\n",
+		cfg.Input, cfg.Output, len(cfg.Labels), cfg.Policy, cfg.Views, cfg.Epochs, cfg.Shards, runner)
+	sum, err := pipelines.Run(ctx, cfg, runner, s.Err)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "wrote %d records (%d images x %d epochs, %d views) in %d shards, %d bytes; rejected %d; %.1fs, %.1f images/s\n",
+		sum.Records, sum.Images, cfg.Epochs, sum.Views, sum.Shards, sum.Bytes, sum.Rejected, sum.Seconds, sum.ImagesPerSecond())
+	fmt.Fprintf(s.Out, "manifest: %s\n", shards.ManifestPath(cfg.Output))
+	if sum.Rejected > 0 {
+		fmt.Fprintf(s.Out, "rejected inputs and reasons: %s\n", pipelines.RejectedPath(cfg.Output))
+	}
+	return nil
+}
+
+// bindBeamFlags makes every global Beam flag (--project, --region,
+// --staging_location, --temp_location, --endpoint, --environment_type, ...)
+// settable after the command name too. The command's own flags win where a
+// name is taken (Dataflow's job --labels can be given before the command).
+func bindBeamFlags(fs *flag.FlagSet) {
+	flag.CommandLine.VisitAll(func(f *flag.Flag) {
+		if fs.Lookup(f.Name) == nil {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+}

@@ -1,0 +1,110 @@
+package pipelines
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/supcon/supcon/shards"
+)
+
+// RunLocal does the work of the augment pipeline without Beam: the same
+// listing, reading, augmenting, sorting, shard writing and finalize, on
+// `workers` goroutines of this process. It is the baseline that measures
+// Beam's overhead, and a way to make a dataset where Beam is not wanted.
+// The shards it writes are byte-identical to the pipeline's.
+func RunLocal(ctx context.Context, cfg Config, workers int) (*shards.Manifest, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	src, err := ParseSource(cfg.Input, cfg.Split)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := newProcessor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	units, err := src.Units(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", src, err)
+	}
+	var mu sync.Mutex
+	byShard := map[int][]keyedRecord{}
+	var rejects []string
+	reject := func(r rejection) {
+		b, _ := json.Marshal(r)
+		mu.Lock()
+		rejects = append(rejects, string(b))
+		mu.Unlock()
+	}
+	work := make(chan Unit)
+	var wg sync.WaitGroup
+	for w := 0; w < max(workers, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range work {
+				err := readUnit(ctx, src.Kind, u, func(si sourceImage) error {
+					err := proc.records(si, func(shard int, r keyedRecord) error {
+						mu.Lock()
+						byShard[shard] = append(byShard[shard], r)
+						mu.Unlock()
+						return nil
+					})
+					if err != nil {
+						reject(rejection{ID: si.ID, Source: si.Source, Reason: err.Error()})
+					}
+					return nil
+				}, reject)
+				if err != nil {
+					reject(rejection{ID: fmt.Sprintf("%s#%d-%d", u.Path, u.Start, u.End), Source: u.Path, Reason: err.Error()})
+				}
+			}
+		}()
+	}
+	for _, u := range units {
+		work <- u
+	}
+	close(work)
+	wg.Wait()
+
+	var results []string
+	for shard := range byShard {
+		var out string
+		it := byShard[shard]
+		i := 0
+		err := (&writeShardFn{Cfg: cfg}).ProcessElement(ctx, shard, func(r *keyedRecord) bool {
+			if i == len(it) {
+				return false
+			}
+			*r = it[i]
+			i++
+			return true
+		}, func(s string) { out = s })
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, out)
+	}
+	sort.Strings(results)
+	if err := (&finalizeFn{Cfg: cfg}).ProcessElement(ctx, nil, iterate(results), iterate(rejects)); err != nil {
+		return nil, err
+	}
+	return shards.ReadManifest(ctx, shards.ManifestPath(cfg.Output))
+}
+
+// iterate returns a Beam-style iterator over the strings.
+func iterate(ss []string) func(*string) bool {
+	i := 0
+	return func(s *string) bool {
+		if i == len(ss) {
+			return false
+		}
+		*s = ss[i]
+		i++
+		return true
+	}
+}

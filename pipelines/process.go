@@ -1,0 +1,234 @@
+package pipelines
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+
+	"github.com/supcon/supcon/augment"
+	"github.com/supcon/supcon/shards"
+)
+
+// Config is everything one `supcon augment` run needs. It is plain data, so
+// it travels to Beam workers inside the pipeline's DoFns.
+type Config struct {
+	// Input is the source as --input spells it; Split picks CIFAR's and MNIST's train or test files.
+	Input string
+	Split string
+	// Output is the dataset prefix (local or gs://).
+	Output string
+	// Policy is the augmentation policy spec.
+	Policy string
+	// Views per image and epoch, Epochs of augmentation passes.
+	Views, Epochs int
+	// Shards per epoch.
+	Shards int
+	// Size is the side of every square view; Channels 1 or 3.
+	Size, Channels int
+	// Format of the views: png, jpeg or raw; Quality for JPEG.
+	Format  string
+	Quality int
+	// Seed of the run: with image id, view and epoch it fixes every view.
+	Seed int64
+	// Compression of the shards: none, gzip or zlib.
+	Compression string
+	// Labels fixes the class names and their order; when empty, the
+	// source's own classes are used.
+	Labels []string
+	// MinArea is the random crop's smallest area fraction (0: the augment default).
+	MinArea float64
+}
+
+// Validate checks the configuration, naming the first bad field.
+func (c *Config) Validate() error {
+	switch {
+	case c.Input == "":
+		return fmt.Errorf("no --input")
+	case c.Output == "":
+		return fmt.Errorf("no --output")
+	case c.Views < 1:
+		return fmt.Errorf("--views %d: want at least 1", c.Views)
+	case c.Epochs < 1:
+		return fmt.Errorf("--epochs %d: want at least 1", c.Epochs)
+	case c.Shards < 1:
+		return fmt.Errorf("--shards %d: want at least 1", c.Shards)
+	case c.Size < 1:
+		return fmt.Errorf("--size %d: want at least 1", c.Size)
+	case c.Channels != 1 && c.Channels != 3:
+		return fmt.Errorf("--channels %d: want 1 or 3", c.Channels)
+	case c.Format != shards.FormatPNG && c.Format != shards.FormatJPEG && c.Format != shards.FormatRaw:
+		return fmt.Errorf("--format %q: want png, jpeg or raw", c.Format)
+	case c.Format == shards.FormatJPEG && (c.Quality < 1 || c.Quality > 100):
+		return fmt.Errorf("--quality %d: want 1..100", c.Quality)
+	}
+	if _, err := shards.ParseCompression(c.Compression); err != nil {
+		return fmt.Errorf("--compression: %w", err)
+	}
+	if _, err := ParseSource(c.Input, c.Split); err != nil {
+		return err
+	}
+	if _, err := c.augmenter(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Config) augmenter() (*augment.Augmenter, error) {
+	a, err := augment.New(c.Policy, augment.Options{Size: c.Size, Channels: c.Channels, MinArea: c.MinArea})
+	if err != nil {
+		return nil, fmt.Errorf("--policy %q: %w", c.Policy, err)
+	}
+	return a, nil
+}
+
+// keyedRecord is one finished multiview record on its way to its shard.
+type keyedRecord struct {
+	ID    string
+	Class string
+	Label int64
+	Data  []byte
+	Views int
+	Bytes int
+}
+
+// processor turns source images into multiview records. It is safe for
+// concurrent use.
+type processor struct {
+	cfg    Config
+	aug    *augment.Augmenter
+	policy string
+	labels map[string]int64 // class name -> label, when classes are fixed
+}
+
+func newProcessor(cfg Config) (*processor, error) {
+	a, err := cfg.augmenter()
+	if err != nil {
+		return nil, err
+	}
+	p := &processor{cfg: cfg, aug: a, policy: a.Policy().String()}
+	if len(cfg.Labels) > 0 {
+		p.labels = make(map[string]int64, len(cfg.Labels))
+		for i, l := range cfg.Labels {
+			p.labels[l] = int64(i)
+		}
+	}
+	return p, nil
+}
+
+// records makes the image's records, one per epoch, calling emit with the
+// shard (epoch e writes shards e·N to e·N+N-1) for each. A problem with the
+// image itself is returned as the reason to reject it.
+func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) error) error {
+	class, label := si.Class, si.Label
+	if p.labels != nil {
+		if class == "" {
+			if label >= int64(len(p.cfg.Labels)) {
+				return fmt.Errorf("label %d is not in the %d labels", label, len(p.cfg.Labels))
+			}
+			class = p.cfg.Labels[label]
+		}
+		l, ok := p.labels[class]
+		if !ok {
+			return fmt.Errorf("class %q is not in the labels", class)
+		}
+		label = l
+	} else if class == "" {
+		class = fmt.Sprint(label)
+	}
+	img := si.Img
+	if img == nil {
+		var err error
+		if img, err = decodeImage(si.Data); err != nil {
+			return err
+		}
+	}
+	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
+		return fmt.Errorf("empty image %v", b)
+	}
+	shard := shards.ShardOf(si.ID, p.cfg.Shards)
+	for e := 0; e < p.cfg.Epochs; e++ {
+		m := &shards.Multiview{ID: si.ID, Label: label, ClassText: class, Format: p.cfg.Format,
+			Height: p.cfg.Size, Width: p.cfg.Size, Channels: p.cfg.Channels, Policy: p.policy, Seed: p.cfg.Seed, Epoch: int64(e)}
+		for v := 0; v < p.cfg.Views; v++ {
+			view, err := p.aug.View(img, p.cfg.Seed, si.ID, v, e)
+			if err != nil {
+				return fmt.Errorf("augmenting view %d of epoch %d: %w", v, e, err)
+			}
+			enc, err := encodeView(view, p.cfg.Format, p.cfg.Quality, p.cfg.Channels)
+			if err != nil {
+				return fmt.Errorf("encoding view %d of epoch %d: %w", v, e, err)
+			}
+			m.Views = append(m.Views, enc)
+		}
+		data, err := m.Marshal()
+		if err != nil {
+			return err
+		}
+		if err := emit(e*p.cfg.Shards+shard, keyedRecord{ID: si.ID, Class: class, Label: label, Data: data, Views: len(m.Views), Bytes: len(data)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var pngEncoder = png.Encoder{CompressionLevel: png.DefaultCompression}
+
+// encodeView encodes a view as PNG, JPEG or raw HWC bytes.
+func encodeView(img image.Image, format string, quality, channels int) ([]byte, error) {
+	switch format {
+	case shards.FormatRaw:
+		return rawPixels(img, channels), nil
+	case shards.FormatJPEG:
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	default:
+		var buf bytes.Buffer
+		if err := pngEncoder.Encode(&buf, img); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+}
+
+// rawPixels returns the image as H*W*C uint8, row-major.
+func rawPixels(img image.Image, channels int) []byte {
+	b := img.Bounds()
+	out := make([]byte, 0, b.Dx()*b.Dy()*channels)
+	switch im := img.(type) {
+	case *image.Gray:
+		if channels == 1 {
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				off := im.PixOffset(b.Min.X, y)
+				out = append(out, im.Pix[off:off+b.Dx()]...)
+			}
+			return out
+		}
+	case *image.RGBA:
+		if channels == 3 {
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				off := im.PixOffset(b.Min.X, y)
+				row := im.Pix[off : off+4*b.Dx()]
+				for x := 0; x < len(row); x += 4 {
+					out = append(out, row[x], row[x+1], row[x+2])
+				}
+			}
+			return out
+		}
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if channels == 1 {
+				out = append(out, byte((19595*r+38470*g+7471*bl+1<<15)>>24))
+			} else {
+				out = append(out, byte(r>>8), byte(g>>8), byte(bl>>8))
+			}
+		}
+	}
+	return out
+}

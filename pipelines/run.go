@@ -1,0 +1,126 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	// Runners selectable by name.
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/direct"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
+
+	"github.com/supcon/supcon/internal/progress"
+	"github.com/supcon/supcon/shards"
+)
+
+// Runners lists the runner names Run accepts.
+var Runners = []string{"prism", "direct", "universal", "dataflow"}
+
+// Summary is what a finished run reports.
+type Summary struct {
+	Images   int64   // images that became records
+	Records  int64   // records written (images × epochs)
+	Views    int64   // views written
+	Rejected int64   // inputs set aside in PREFIX.rejected.jsonl
+	Bytes    int64   // bytes of the shards
+	Shards   int     // shard files
+	Seconds  float64 // wall time of the pipeline
+	Manifest *shards.Manifest
+}
+
+// ImagesPerSecond is the run's throughput in source images.
+func (s *Summary) ImagesPerSecond() float64 {
+	if s.Seconds <= 0 {
+		return 0
+	}
+	return float64(s.Images+s.Rejected) / s.Seconds
+}
+
+// ResolveLabels fills cfg.Labels from labelsFile (when given) or from the
+// source's own classes, so that every worker assigns the same labels.
+func ResolveLabels(ctx context.Context, cfg *Config, labelsFile string) error {
+	if labelsFile != "" {
+		l, err := shards.ReadLabels(ctx, labelsFile)
+		if err != nil {
+			return err
+		}
+		if len(l) == 0 {
+			return fmt.Errorf("labels file %s is empty", labelsFile)
+		}
+		cfg.Labels = l
+		return nil
+	}
+	src, err := ParseSource(cfg.Input, cfg.Split)
+	if err != nil {
+		return err
+	}
+	l, err := src.Classes(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.Labels = l
+	return nil
+}
+
+// Run builds the augment pipeline for cfg (whose Labels ResolveLabels has
+// filled) and runs it on the named runner, showing progress on progressOut
+// when the runner works in this process. It returns once the dataset is
+// finalized, with counts from the manifest and Beam's metrics.
+func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) (*Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p, s := beam.NewPipelineWithRoot()
+	Build(s, cfg)
+
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	base := imagesDone.Load()
+	go func() {
+		defer close(finished)
+		if progressOut == nil {
+			return
+		}
+		m := progress.New(progressOut, "images", 0)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		last := base
+		for {
+			select {
+			case <-stop:
+				m.Add(imagesDone.Load() - last)
+				m.Done()
+				return
+			case <-t.C:
+				now := imagesDone.Load()
+				m.Add(now - last)
+				last = now
+			}
+		}
+	}()
+	_, err := beam.Run(ctx, runner, p)
+	close(stop)
+	<-finished
+	if err != nil {
+		return nil, fmt.Errorf("running the augment pipeline on %s: %w", runner, err)
+	}
+	sum := &Summary{Seconds: time.Since(start).Seconds()}
+	man, err := shards.ReadManifest(ctx, shards.ManifestPath(cfg.Output))
+	if err != nil {
+		return nil, fmt.Errorf("the pipeline finished but its manifest is not readable: %w", err)
+	}
+	sum.Manifest = man
+	sum.Records, sum.Rejected, sum.Shards = man.Records, man.Rejected, len(man.Shards)
+	sum.Images = man.Records / int64(cfg.Epochs)
+	sum.Views = man.Records * int64(man.Views)
+	for _, sh := range man.Shards {
+		sum.Bytes += sh.Bytes
+	}
+	return sum, nil
+}

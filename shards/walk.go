@@ -1,0 +1,122 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/iterator"
+)
+
+// Walk returns every file below root (a local folder or a gs:// prefix),
+// at any depth, sorted by name, with sizes. On GCS it is one listing by
+// prefix (pages of up to 1,000 names), not a request per file.
+func Walk(ctx context.Context, root string) ([]FileInfo, error) {
+	if IsGCS(root) {
+		return defaultGCS.walk(ctx, root)
+	}
+	var out []FileInfo
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, FileInfo{Name: p, Size: info.Size()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", root, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// SubDirs returns the names (not paths) of the folders directly below root,
+// sorted. On GCS these are the common prefixes of one delimited listing.
+func SubDirs(ctx context.Context, root string) ([]string, error) {
+	if IsGCS(root) {
+		return defaultGCS.subDirs(ctx, root)
+	}
+	entries, err := readDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", root, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+var readDir = os.ReadDir
+
+func (g *gcsFS) walk(ctx context.Context, root string) ([]FileInfo, error) {
+	return g.list(ctx, root, "", nil)
+}
+
+func (g *gcsFS) subDirs(ctx context.Context, root string) ([]string, error) {
+	var dirs []string
+	if _, err := g.list(ctx, root, "/", &dirs); err != nil {
+		return nil, err
+	}
+	sort.Strings(dirs)
+	return dirs, nil
+}
+
+// list lists objects under root/; with a delimiter it collects the names of
+// the sub-prefixes into dirs.
+func (g *gcsFS) list(ctx context.Context, root, delim string, dirs *[]string) ([]FileInfo, error) {
+	c, err := g.get()
+	if err != nil {
+		return nil, err
+	}
+	bucket, prefix, err := splitGCS(root)
+	if err != nil {
+		return nil, err
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	q := &storage.Query{Prefix: prefix, Delimiter: delim}
+	if err := q.SetAttrSelection([]string{"Name", "Size"}); err != nil {
+		return nil, err
+	}
+	it := c.Bucket(bucket).Objects(ctx, q)
+	var out []FileInfo
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return nil, gcsErr("listing", root, err)
+		}
+		if a.Prefix != "" {
+			if dirs != nil {
+				*dirs = append(*dirs, strings.TrimSuffix(strings.TrimPrefix(a.Prefix, prefix), "/"))
+			}
+			continue
+		}
+		if strings.HasSuffix(a.Name, "/") {
+			continue // a folder placeholder object
+		}
+		out = append(out, FileInfo{Name: "gs://" + bucket + "/" + a.Name, Size: a.Size})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
