@@ -105,27 +105,13 @@ func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, k
 		b, _ := json.Marshal(r)
 		rejectOut(string(b))
 	}
-	err := readUnit(ctx, f.kind, u, func(si sourceImage) error {
+	f.proc.processUnit(ctx, f.kind, u, func(shard int, r keyedRecord) {
+		viewsWritten.Inc(ctx, int64(r.Views))
+		emit(shard, r)
+	}, reject, func() {
 		imagesRead.Inc(ctx, 1)
-		defer imagesDone.Add(1)
-		err := f.proc.records(si, func(shard int, r keyedRecord) error {
-			viewsWritten.Inc(ctx, int64(r.Views))
-			emit(shard, r)
-			return nil
-		})
-		if err != nil {
-			reject(rejection{ID: si.ID, Source: si.Source, Reason: err.Error()})
-		}
-		return nil
-	}, reject)
-	if err != nil {
-		// The unit as a whole could not be read: set it aside, named by its range.
-		id := u.Path
-		if u.End > 0 {
-			id = fmt.Sprintf("%s#%d-%d", u.Path, u.Start, u.End)
-		}
-		reject(rejection{ID: id, Source: u.Path, Reason: err.Error()})
-	}
+		imagesDone.Add(1)
+	})
 	return nil
 }
 

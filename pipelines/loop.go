@@ -47,21 +47,11 @@ func RunLocal(ctx context.Context, cfg Config, workers int) (*shards.Manifest, e
 		go func() {
 			defer wg.Done()
 			for u := range work {
-				err := readUnit(ctx, src.Kind, u, func(si sourceImage) error {
-					err := proc.records(si, func(shard int, r keyedRecord) error {
-						mu.Lock()
-						byShard[shard] = append(byShard[shard], r)
-						mu.Unlock()
-						return nil
-					})
-					if err != nil {
-						reject(rejection{ID: si.ID, Source: si.Source, Reason: err.Error()})
-					}
-					return nil
-				}, reject)
-				if err != nil {
-					reject(rejection{ID: fmt.Sprintf("%s#%d-%d", u.Path, u.Start, u.End), Source: u.Path, Reason: err.Error()})
-				}
+				proc.processUnit(ctx, src.Kind, u, func(shard int, r keyedRecord) {
+					mu.Lock()
+					byShard[shard] = append(byShard[shard], r)
+					mu.Unlock()
+				}, reject, func() {})
 			}
 		}()
 	}

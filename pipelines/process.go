@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -171,6 +172,31 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 		}
 	}
 	return nil
+}
+
+// processUnit reads a unit and makes the records of its images, calling
+// emit for each record, reject for each bad input (an image, or the whole
+// unit when it cannot be read, named by its record range), and read once
+// per image read.
+func (p *processor) processUnit(ctx context.Context, kind SourceKind, u Unit, emit func(int, keyedRecord), reject func(rejection), read func()) {
+	err := readUnit(ctx, kind, u, func(si sourceImage) error {
+		read()
+		err := p.records(si, func(shard int, r keyedRecord) error {
+			emit(shard, r)
+			return nil
+		})
+		if err != nil {
+			reject(rejection{ID: si.ID, Source: si.Source, Reason: err.Error()})
+		}
+		return nil
+	}, reject)
+	if err != nil {
+		id := u.Path
+		if u.End > 0 {
+			id = fmt.Sprintf("%s#%d-%d", u.Path, u.Start, u.End)
+		}
+		reject(rejection{ID: id, Source: u.Path, Reason: err.Error()})
+	}
 }
 
 var pngEncoder = png.Encoder{CompressionLevel: png.DefaultCompression}

@@ -120,10 +120,6 @@ func (g *gcsFS) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 // listing (pages of up to 1,000 names with their sizes) and matches each
 // name with path.Match.
 func (g *gcsFS) Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
-	c, err := g.get()
-	if err != nil {
-		return nil, err
-	}
 	bucket, objPattern, err := splitGCS(pattern)
 	if err != nil {
 		return nil, err
@@ -135,26 +131,40 @@ func (g *gcsFS) Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
 	if i := strings.IndexAny(objPattern, `*?[\`); i >= 0 {
 		prefix = objPattern[:i]
 	}
-	q := &storage.Query{Prefix: prefix}
-	if err := q.SetAttrSelection([]string{"Name", "Size"}); err != nil {
-		return nil, err
-	}
-	it := c.Bucket(bucket).Objects(ctx, q)
 	var out []FileInfo
-	for {
-		a, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return nil, gcsErr("listing", pattern, err)
-		}
-		if ok, _ := path.Match(objPattern, a.Name); ok {
+	err = g.eachObject(ctx, bucket, &storage.Query{Prefix: prefix}, func(a *storage.ObjectAttrs) {
+		if ok, _ := path.Match(objPattern, a.Name); ok && a.Prefix == "" {
 			out = append(out, FileInfo{Name: "gs://" + bucket + "/" + a.Name, Size: a.Size})
 		}
+	})
+	if err != nil {
+		return nil, gcsErr("listing", pattern, err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// eachObject lists the bucket's objects matching q (names and sizes only,
+// in pages of up to 1,000) and calls fn for each.
+func (g *gcsFS) eachObject(ctx context.Context, bucket string, q *storage.Query, fn func(*storage.ObjectAttrs)) error {
+	c, err := g.get()
+	if err != nil {
+		return err
+	}
+	if err := q.SetAttrSelection([]string{"Name", "Size"}); err != nil {
+		return err
+	}
+	it := c.Bucket(bucket).Objects(ctx, q)
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(a)
+	}
 }
 
 func (g *gcsFS) Stat(ctx context.Context, name string) (FileInfo, error) {

@@ -2,7 +2,6 @@ package shards
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"strings"
 
 	"cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
 )
 
 // Walk returns every file below root (a local folder or a gs:// prefix),
@@ -81,10 +79,6 @@ func (g *gcsFS) subDirs(ctx context.Context, root string) ([]string, error) {
 // list lists objects under root/; with a delimiter it collects the names of
 // the sub-prefixes into dirs.
 func (g *gcsFS) list(ctx context.Context, root, delim string, dirs *[]string) ([]FileInfo, error) {
-	c, err := g.get()
-	if err != nil {
-		return nil, err
-	}
 	bucket, prefix, err := splitGCS(root)
 	if err != nil {
 		return nil, err
@@ -92,30 +86,19 @@ func (g *gcsFS) list(ctx context.Context, root, delim string, dirs *[]string) ([
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	q := &storage.Query{Prefix: prefix, Delimiter: delim}
-	if err := q.SetAttrSelection([]string{"Name", "Size"}); err != nil {
-		return nil, err
-	}
-	it := c.Bucket(bucket).Objects(ctx, q)
 	var out []FileInfo
-	for {
-		a, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			break
-		}
-		if err != nil {
-			return nil, gcsErr("listing", root, err)
-		}
-		if a.Prefix != "" {
+	err = g.eachObject(ctx, bucket, &storage.Query{Prefix: prefix, Delimiter: delim}, func(a *storage.ObjectAttrs) {
+		switch {
+		case a.Prefix != "":
 			if dirs != nil {
 				*dirs = append(*dirs, strings.TrimSuffix(strings.TrimPrefix(a.Prefix, prefix), "/"))
 			}
-			continue
+		case !strings.HasSuffix(a.Name, "/"): // not a folder placeholder object
+			out = append(out, FileInfo{Name: "gs://" + bucket + "/" + a.Name, Size: a.Size})
 		}
-		if strings.HasSuffix(a.Name, "/") {
-			continue // a folder placeholder object
-		}
-		out = append(out, FileInfo{Name: "gs://" + bucket + "/" + a.Name, Size: a.Size})
+	})
+	if err != nil {
+		return nil, gcsErr("listing", root, err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
