@@ -203,8 +203,9 @@ func TestDeterministicAcrossRunners(t *testing.T) {
 	}
 }
 
-// Leftovers of earlier failed attempts in the temporary folder are removed,
-// and exactly N correct shards remain.
+// Leftovers of earlier failed attempts (partial temporary files, a stale
+// shard already renamed into place) are removed or replaced, and exactly N
+// correct shards remain.
 func TestLeftoverAttemptsAreCleanedUp(t *testing.T) {
 	dir := t.TempDir()
 	cfg := treeConfig(t, filepath.Join(dir, "train"))
@@ -214,6 +215,8 @@ func TestLeftoverAttemptsAreCleanedUp(t *testing.T) {
 	for i := 0; i < 3; i++ { // partial attempts of a crashed earlier run
 		os.WriteFile(filepath.Join(tmp, fmt.Sprintf("train-0000%d-of-00002.tfrecord.attempt-dead%d", i%2, i)), []byte("partial"), 0o644)
 	}
+	// A shard that an interrupted earlier run had already renamed into place.
+	os.WriteFile(shards.ShardPath(cfg.Output, 1, 2, shards.None), []byte("stale shard of an earlier attempt"), 0o644)
 	if _, err := Run(context.Background(), cfg, "prism", nil); err != nil {
 		t.Fatal(err)
 	}
