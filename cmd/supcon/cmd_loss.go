@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/supcon/supcon/loss"
+	"github.com/supcon/supcon/loss/npy"
+)
+
+const lossHelp = `
+Compute a loss and its gradient on features saved with numpy.save, to compare
+with a PyTorch or JAX run.
+
+Features are float32 (or float64, converted) of shape [B, V, d], B images of
+V views as PyTorch's SupConLoss takes them, or [M, d] with the rows stacked
+view by view (row v*B + b is view v of image b; give --views V). Labels are
+int32 or int64: one per image [B], or with [M, d] features one per row [M].
+simclr needs no labels; npairs takes them optionally (V = 2: the anchor's
+positive is its other view, its negatives the other view of images of other
+labels). For ce the features are logits [M, C] and labels classes.
+
+The value and anchor counts are printed as JSON. Anchors without any positive
+are left out of the mean and counted; a batch with no positive pair has value
+0 and "no_positive_pair": true. --grad-out writes the gradient with the shape
+of the features.
+
+The scale c defaults to 1 (the paper's formula, and what the PyTorch reference
+computes with its defaults); --base-temperature T0 sets c = T/T0 as that
+reference does (its default T0 is 0.07).`
+
+// lossFlags are the loss options shared by loss and bench loss.
+type lossFlags struct {
+	kind, mode, mining       string
+	temperature, base, scale float64
+	margin, smoothing        float64
+	views, workers           int
+	normalize                bool
+}
+
+// define adds the loss options to fs.
+func (f *lossFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.kind, "loss", "supcon-out", "loss: supcon-out, supcon-in, simclr, npairs, triplet or ce")
+	fs.Float64Var(&f.temperature, "temperature", loss.DefaultTemperature, "temperature τ of supcon and simclr")
+	fs.Float64Var(&f.base, "base-temperature", 0, "if set, scale the loss by c = τ/base-temperature (PyTorch reference: 0.07)")
+	fs.Float64Var(&f.scale, "scale", 0, "scale c of supcon and simclr (0: 1, or τ/base-temperature)")
+	fs.StringVar(&f.mode, "mode", "all", "anchors: all (every view) or one (view 0 of each image)")
+	fs.IntVar(&f.views, "views", 0, "views V per image for [M, d] features (default 1; 2 for npairs)")
+	fs.BoolVar(&f.normalize, "normalize", false, "L2-normalise the rows here (gradient through the normalisation); default: rows are used as given")
+	fs.Float64Var(&f.margin, "margin", loss.DefaultMargin, "triplet margin")
+	fs.StringVar(&f.mining, "mining", "all", "triplet mining: all or hard")
+	fs.Float64Var(&f.smoothing, "smoothing", 0, "label smoothing of ce")
+	fs.IntVar(&f.workers, "workers", 0, "goroutines (0: GOMAXPROCS); results do not depend on it")
+}
+
+// options turns the flags into loss.Options; mistakes are usage errors.
+func (f *lossFlags) options() (loss.Options, error) {
+	k, err := loss.ParseKind(f.kind)
+	if err != nil {
+		return loss.Options{}, usageErrorf("--loss: %v", err)
+	}
+	mode, err := loss.ParseMode(f.mode)
+	if err != nil {
+		return loss.Options{}, usageErrorf("--mode: %v", err)
+	}
+	mining, err := loss.ParseMining(f.mining)
+	if err != nil {
+		return loss.Options{}, usageErrorf("--mining: %v", err)
+	}
+	if f.views < 0 || f.workers < 0 {
+		return loss.Options{}, usageErrorf("--views and --workers must not be negative")
+	}
+	return loss.Options{
+		Loss: k, Temperature: f.temperature, BaseTemperature: f.base, Scale: f.scale,
+		Mode: mode, Views: f.views, Normalize: f.normalize, Margin: f.margin,
+		Mining: mining, LabelSmoothing: f.smoothing, Workers: f.workers,
+	}, nil
+}
+
+// lossReport is the JSON printed by supcon loss.
+type lossReport struct {
+	Loss             string  `json:"loss"`
+	Value            float64 `json:"value"`
+	Rows             int     `json:"rows"`
+	Dim              int     `json:"dim"`
+	Images           int     `json:"images"`
+	Views            int     `json:"views"`
+	Mode             string  `json:"mode"`
+	Temperature      float64 `json:"temperature,omitempty"`
+	Scale            float64 `json:"scale,omitempty"`
+	Anchors          int     `json:"anchors"`
+	Counted          int     `json:"counted"`
+	WithoutPositives int     `json:"without_positives"`
+	NoPositivePair   bool    `json:"no_positive_pair"`
+	Triplets         *int64  `json:"triplets,omitempty"`
+	ActiveTriplets   *int64  `json:"active_triplets,omitempty"`
+	GradOut          string  `json:"grad_out,omitempty"`
+}
+
+func init() {
+	register(&command{
+		Name:    "loss",
+		Summary: "compute a loss and its gradient on .npy features and labels",
+		Help:    lossHelp,
+		Run:     runLoss,
+	})
+}
+
+func runLoss(ctx context.Context, s *streams, args []string) error {
+	fs := s.flags()
+	var lf lossFlags
+	lf.define(fs)
+	features := fs.String("features", "", "features .npy: [B, V, d] or [M, d], float32 or float64 (required)")
+	labelsPath := fs.String("labels", "", "labels .npy: int [B] or [M] (required but for simclr and npairs)")
+	gradOut := fs.String("grad-out", "", "write the gradient to this .npy file, shaped like the features")
+	if err := s.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments %q", fs.Args())
+	}
+	if *features == "" {
+		return usageErrorf("--features is required")
+	}
+	o, err := lf.options()
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.Loss == loss.SimCLR && *labelsPath != "":
+		return usageErrorf("simclr takes no --labels: an anchor's positives are the other views of its image")
+	case *labelsPath == "" && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
+		return usageErrorf("--labels is required for %v", o.Loss)
+	}
+	in, err := readLossFeatures(*features, o.Views)
+	if err != nil {
+		return err
+	}
+	o.Views = in.views
+	if o.Loss == loss.NPairs && lf.views == 0 && in.shape3 == nil {
+		o.Views = 2
+		in.views = 2
+	}
+	var labels []int
+	if *labelsPath != "" {
+		if labels, err = readLossLabels(*labelsPath, in); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var grad *loss.Matrix
+	if *gradOut != "" {
+		grad = &loss.Matrix{Rows: in.z.Rows, Cols: in.z.Cols, Data: make([]float32, len(in.z.Data))}
+	}
+	res, err := loss.Compute(grad, in.z, labels, o)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *features, err)
+	}
+	if grad != nil {
+		if err := writeLossGradient(*gradOut, grad.Data, in); err != nil {
+			return err
+		}
+	}
+	rep := lossReport{
+		Loss: o.Loss.String(), Value: res.Value, Rows: in.z.Rows, Dim: in.z.Cols,
+		Images: in.z.Rows / max(o.Views, 1), Views: max(o.Views, 1), Mode: o.Mode.String(),
+		Temperature: res.Temperature, Scale: res.Scale, Anchors: res.Anchors, Counted: res.Counted,
+		WithoutPositives: res.WithoutPositives, NoPositivePair: res.NoPositivePair, GradOut: *gradOut,
+	}
+	if o.Loss == loss.Triplet {
+		rep.Triplets, rep.ActiveTriplets = &res.Triplets, &res.ActiveTriplets
+	}
+	out, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(s.Out, "%s\n", out)
+	return err
+}
+
+// lossInput is the features as view-major rows, and how to undo that.
+type lossInput struct {
+	z      loss.Matrix
+	views  int
+	shape3 []int // [B, V, d] when the file was 3-D, else nil
+}
+
+// readLossFeatures reads a [B, V, d] or [M, d] float array into view-major rows.
+func readLossFeatures(path string, views int) (lossInput, error) {
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		return lossInput{}, err
+	}
+	data, err := a.Float32s()
+	if err != nil {
+		return lossInput{}, fmt.Errorf("%s: features: %w", path, err)
+	}
+	switch len(a.Shape) {
+	case 2:
+		if views == 0 {
+			views = 1
+		}
+		return lossInput{z: loss.Matrix{Rows: a.Shape[0], Cols: a.Shape[1], Data: data}, views: views}, nil
+	case 3:
+		b, v, d := a.Shape[0], a.Shape[1], a.Shape[2]
+		if views != 0 && views != v {
+			return lossInput{}, usageErrorf("--views %d but %s has shape %v ([B, V, d] with V = %d)", views, path, a.Shape, v)
+		}
+		rows := make([]float32, len(data))
+		for bi := range b {
+			for vi := range v {
+				copy(rows[(vi*b+bi)*d:(vi*b+bi+1)*d], data[(bi*v+vi)*d:(bi*v+vi+1)*d])
+			}
+		}
+		return lossInput{z: loss.Matrix{Rows: b * v, Cols: d, Data: rows}, views: v, shape3: a.Shape}, nil
+	}
+	return lossInput{}, fmt.Errorf("%s: features have shape %v: want [B, V, d] or [M, d]", path, a.Shape)
+}
+
+// readLossLabels reads int labels, one per image or one per row, as one per row.
+func readLossLabels(path string, in lossInput) ([]int, error) {
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := a.Ints()
+	if err != nil {
+		return nil, fmt.Errorf("%s: labels: %w", path, err)
+	}
+	m := in.z.Rows
+	b := m / max(in.views, 1)
+	switch {
+	case len(a.Shape) != 1:
+		return nil, fmt.Errorf("%s: labels have shape %v: want [B] or [M]", path, a.Shape)
+	case len(labels) == b:
+		return loss.RepeatLabels(labels, m/max(b, 1)), nil
+	case len(labels) == m && in.shape3 == nil:
+		return labels, nil
+	case in.shape3 != nil:
+		return nil, fmt.Errorf("%s: %d labels for features of shape %v: want one per image (%d)", path, len(labels), in.shape3, b)
+	}
+	return nil, fmt.Errorf("%s: %d labels for %d rows of %d images: want %d or %d", path, len(labels), m, b, b, m)
+}
+
+// writeLossGradient writes the view-major gradient rows with the features' shape.
+func writeLossGradient(path string, g []float32, in lossInput) (err error) {
+	shape := []int{in.z.Rows, in.z.Cols}
+	out := g
+	if in.shape3 != nil {
+		b, v, d := in.shape3[0], in.shape3[1], in.shape3[2]
+		shape = in.shape3
+		out = make([]float32, len(g))
+		for bi := range b {
+			for vi := range v {
+				copy(out[(bi*v+vi)*d:(bi*v+vi+1)*d], g[(vi*b+bi)*d:(vi*b+bi+1)*d])
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("gradient: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("gradient %s: %w", path, cerr)
+		}
+	}()
+	if err := npy.WriteFloat32(f, shape, out); err != nil {
+		return fmt.Errorf("gradient %s: %w", path, err)
+	}
+	return nil
+}
