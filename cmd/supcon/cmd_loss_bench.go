@@ -75,7 +75,7 @@ func runBenchLoss(ctx context.Context, s *streams, args []string) error {
 	runtime.ReadMemStats(&after)
 	first := after.TotalAlloc - before.TotalAlloc
 	times := make([]float64, 0, *runs)
-	cpu0 := lossCPUTime()
+	cpu0 := processCPUTime()
 	runtime.ReadMemStats(&before)
 	var res loss.Result
 	for range *runs {
@@ -89,7 +89,7 @@ func runBenchLoss(ctx context.Context, s *streams, args []string) error {
 		times = append(times, float64(time.Since(t0).Microseconds())/1000)
 	}
 	runtime.ReadMemStats(&after)
-	cpu := (lossCPUTime() - cpu0).Seconds() * 1000 / float64(*runs)
+	cpu := (processCPUTime() - cpu0).Seconds() * 1000 / float64(*runs)
 	steady := float64(after.TotalAlloc-before.TotalAlloc) / float64(*runs)
 	slices.Sort(times)
 	workers := o.Workers

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// lossCPUTime returns the user+system CPU time this process has used.
-func lossCPUTime() time.Duration {
+// processCPUTime returns the user+system CPU time this process has used,
+// for the bench commands' per-CPU-second figures.
+func processCPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

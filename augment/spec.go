@@ -1,0 +1,289 @@
+package augment
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Parse reads a policy spec, the string users type on the command line:
+//
+//	spec    = "none"
+//	        | "autoaugment" [ ":" NAME [ ",convention=" CONV ] ]   NAME: imagenet (default), v0, cifar10, svhn
+//	        | "randaugment" [ ":" params ]        n=N, m=M, convention=tf|tv  (tf: n=2, m=10 on 0..10;
+//	                                              tv: n=2, m=9, a bin of 31)
+//	        | "trivialaugment"                    torchvision's TrivialAugmentWide
+//	        | "simaugment" [ ":" params ]         strength=S (0.5), blur=P (0.5), warp=P (0)
+//	        | "stacked-randaugment" [ ":" params ] strength=S (0.5), n=N (2), m=M (10), blur=P (0.5), warp=P (0)
+//	        | "ops:" OP { "," OP } [ ",fill=" LEVEL ]  explicit ops with physical arguments, always applied
+//	params  = key "=" value { "," key "=" value }
+//
+// OP is a name from autocontrast, equalize, invert, identity, grayscale,
+// flip, or name=value for rotate (degrees), shearx, sheary (factor),
+// translatex, translatey (pixels), color, contrast, brightness, sharpness
+// (enhance factor), posterize (bits), solarize (threshold), solarizeadd
+// (addition), cutout (half-side), hue (turns), blur (sigma), warp (scale).
+// fill is the grey level geometric ops and cutout leave (default 128).
+//
+// Names and keys are lower case; no spaces. The error names the spec and
+// what is wrong with it. Policy.String gives the canonical form, which
+// Parse reads back to an equal policy.
+func Parse(spec string) (Policy, error) {
+	p, err := parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("policy %q: %w", spec, err)
+	}
+	return p, nil
+}
+
+// policyNames lists the policy names for error messages.
+const policyNames = "none, autoaugment, randaugment, trivialaugment, simaugment, stacked-randaugment, ops"
+
+// param is one key[=value] of a spec.
+type param struct {
+	key, val string
+	hasVal   bool
+}
+
+func parse(spec string) (Policy, error) {
+	if spec == "" {
+		return nil, fmt.Errorf("empty spec (policies are %s)", policyNames)
+	}
+	name, rest, hasRest := strings.Cut(spec, ":")
+	var params []param
+	if hasRest {
+		if rest == "" {
+			return nil, fmt.Errorf("nothing after %q", name+":")
+		}
+		for _, s := range strings.Split(rest, ",") {
+			if s == "" {
+				return nil, fmt.Errorf("empty parameter (two commas, or a trailing comma)")
+			}
+			k, v, has := strings.Cut(s, "=")
+			if k == "" {
+				return nil, fmt.Errorf("parameter %q has no name", s)
+			}
+			params = append(params, param{key: k, val: v, hasVal: has})
+		}
+	}
+	switch name {
+	case "none":
+		if len(params) > 0 {
+			return nil, fmt.Errorf("none takes no parameters")
+		}
+		return nonePolicy{}, nil
+	case "autoaugment":
+		return parseAutoAugment(params)
+	case "randaugment":
+		return parseRandAugment(params)
+	case "trivialaugment", "trivialaugmentwide":
+		if len(params) > 0 && !(len(params) == 1 && params[0].key == "convention" && params[0].val == "tv") {
+			return nil, fmt.Errorf("trivialaugment takes no parameters (it is torchvision's, convention tv)")
+		}
+		return trivialAugment{}, nil
+	case "simaugment":
+		return parseSimAugment(params)
+	case "stacked-randaugment":
+		return parseStacked(params)
+	case "ops":
+		return parseOps(params, hasRest)
+	}
+	return nil, fmt.Errorf("unknown policy %q (policies are %s)", name, policyNames)
+}
+
+// kv collects key=value parameters, rejecting unknown and repeated keys.
+func kv(params []param, allowed ...string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, p := range params {
+		if !contains(allowed, p.key) {
+			return nil, fmt.Errorf("unknown parameter %q (parameters are %s)", p.key, strings.Join(allowed, ", "))
+		}
+		if !p.hasVal || p.val == "" {
+			return nil, fmt.Errorf("parameter %s needs a value: %s=...", p.key, p.key)
+		}
+		if _, dup := m[p.key]; dup {
+			return nil, fmt.Errorf("parameter %s given twice", p.key)
+		}
+		m[p.key] = p.val
+	}
+	return m, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// number parses m[key] as a float in [lo, hi], or returns def when absent.
+func number(m map[string]string, key string, def, lo, hi float64) (float64, error) {
+	s, ok := m[key]
+	if !ok {
+		return def, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != v {
+		return 0, fmt.Errorf("parameter %s: %q is not a number", key, s)
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("parameter %s: %s out of range [%s, %s]", key, s, fmtFloat(lo), fmtFloat(hi))
+	}
+	return v, nil
+}
+
+// integer parses m[key] as an integer in [lo, hi], or returns def.
+func integer(m map[string]string, key string, def, lo, hi int) (int, error) {
+	s, ok := m[key]
+	if !ok {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("parameter %s: %q is not an integer", key, s)
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("parameter %s: %d out of range [%d, %d]", key, v, lo, hi)
+	}
+	return v, nil
+}
+
+// convention parses m["convention"].
+func convention(m map[string]string) (Convention, error) {
+	switch m["convention"] {
+	case "", "tf":
+		return TF, nil
+	case "tv":
+		return TV, nil
+	}
+	return TF, fmt.Errorf("parameter convention: %q is neither tf nor tv", m["convention"])
+}
+
+func parseAutoAugment(params []param) (Policy, error) {
+	name := "imagenet"
+	if len(params) > 0 && !params[0].hasVal {
+		name = params[0].key
+		if _, ok := autoAugmentTables[name]; !ok {
+			return nil, fmt.Errorf("unknown autoaugment policy %q (policies are %s)", name, strings.Join(autoAugmentNames, ", "))
+		}
+		params = params[1:]
+	}
+	m, err := kv(params, "convention")
+	if err != nil {
+		return nil, err
+	}
+	conv, err := convention(m)
+	if err != nil {
+		return nil, err
+	}
+	if conv == TV && name == "v0" {
+		return nil, fmt.Errorf("autoaugment v0 exists only in the tf convention (it uses SolarizeAdd)")
+	}
+	return autoAugment{name: name, conv: conv}, nil
+}
+
+func parseRandAugment(params []param) (Policy, error) {
+	m, err := kv(params, "n", "m", "convention")
+	if err != nil {
+		return nil, err
+	}
+	conv, err := convention(m)
+	if err != nil {
+		return nil, err
+	}
+	n, err := integer(m, "n", 2, 0, 100)
+	if err != nil {
+		return nil, err
+	}
+	if conv == TV {
+		mag, err := integer(m, "m", 9, 0, 30)
+		if err != nil {
+			return nil, fmt.Errorf("%v (tv magnitudes are bins 0..30)", err)
+		}
+		return randAugment{n: n, m: float64(mag), conv: TV}, nil
+	}
+	mag, err := number(m, "m", 10, 0, 10)
+	if err != nil {
+		return nil, fmt.Errorf("%v (tf magnitudes are levels 0..10)", err)
+	}
+	return randAugment{n: n, m: mag, conv: TF}, nil
+}
+
+func parseSimAugment(params []param) (Policy, error) {
+	m, err := kv(params, "strength", "blur", "warp")
+	if err != nil {
+		return nil, err
+	}
+	var p simAugment
+	if p.strength, err = number(m, "strength", 0.5, 0, 10); err != nil {
+		return nil, err
+	}
+	if p.blur, err = number(m, "blur", 0.5, 0, 1); err != nil {
+		return nil, err
+	}
+	if p.warp, err = number(m, "warp", 0, 0, 1); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func parseStacked(params []param) (Policy, error) {
+	m, err := kv(params, "strength", "n", "m", "blur", "warp")
+	if err != nil {
+		return nil, err
+	}
+	d := stackedDefaults
+	var p stackedRandAugment
+	if p.strength, err = number(m, "strength", d.strength, 0, 10); err != nil {
+		return nil, err
+	}
+	if p.n, err = integer(m, "n", d.n, 0, 100); err != nil {
+		return nil, err
+	}
+	if p.m, err = number(m, "m", d.m, 0, 10); err != nil {
+		return nil, err
+	}
+	if p.blur, err = number(m, "blur", d.blur, 0, 1); err != nil {
+		return nil, err
+	}
+	if p.warp, err = number(m, "warp", d.warp, 0, 1); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func parseOps(params []param, hasRest bool) (Policy, error) {
+	if !hasRest {
+		return nil, fmt.Errorf("ops needs a list of ops, e.g. ops:rotate=30,posterize=4")
+	}
+	p := opsPolicy{fill: 128}
+	fillSeen := false
+	for _, q := range params {
+		if q.key == "fill" {
+			if fillSeen {
+				return nil, fmt.Errorf("parameter fill given twice")
+			}
+			fillSeen = true
+			v, err := strconv.Atoi(q.val)
+			if err != nil || v < 0 || v > 255 {
+				return nil, fmt.Errorf("parameter fill: %q is not a grey level 0..255", q.val)
+			}
+			p.fill = uint8(v)
+			continue
+		}
+		it, err := parseOpItem(q.key, q.val, q.hasVal)
+		if err != nil {
+			return nil, err
+		}
+		p.items = append(p.items, it)
+	}
+	if len(p.items) == 0 {
+		return nil, fmt.Errorf("ops needs at least one op")
+	}
+	return p, nil
+}

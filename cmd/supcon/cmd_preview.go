@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"path/filepath"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+
+	"github.com/supcon/supcon/augment"
+)
+
+func init() {
+	register(&command{
+		Name:    "preview",
+		Args:    "IMAGE...",
+		Summary: "draw a contact sheet of a policy's views",
+		Help: `Preview draws a contact sheet to --out (PNG or JPEG): one row per IMAGE with the
+original (fitted into the cell) followed by --views training views (random
+resized crop, flip, policy), under a header naming the policy and seed.
+View k of an image is exactly what 'supcon apply --view k' writes for it.`,
+		Run: runPreview,
+	})
+}
+
+// preview layout, in pixels.
+const (
+	pvGap    = 4
+	pvHeader = 22
+	pvLabel  = 15
+)
+
+func runPreview(ctx context.Context, s *streams, args []string) error {
+	fs := s.flags()
+	policy := fs.String("policy", "", "policy spec (required)")
+	views := fs.Int("views", 4, "views per image")
+	seed := fs.Int64("seed", 0, "run seed")
+	epoch := fs.Int("epoch", 0, "epoch")
+	size := fs.Int("size", 160, "side of each cell (the views' size) in pixels")
+	out := fs.String("out", "", "output file, .png or .jpg (required)")
+	if err := s.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErrorf("preview needs at least one IMAGE")
+	}
+	if *out == "" {
+		return usageErrorf("--out is required")
+	}
+	if _, err := augImageFormat(*out); err != nil {
+		return usageErrorf("%v", err)
+	}
+	if *views < 1 || *views > 64 {
+		return usageErrorf("--views %d: want 1..64", *views)
+	}
+	if *size < 16 || *size > 1024 {
+		return usageErrorf("--size %d: want 16..1024", *size)
+	}
+	aug, err := augNew(*policy, *size, "random", 3, 0.08)
+	if err != nil {
+		return err
+	}
+	n := fs.NArg()
+	cell := *size + pvGap
+	sheet := image.NewRGBA(image.Rect(0, 0, pvGap+(*views+1)*cell, pvHeader+n*(cell+pvLabel)+pvGap))
+	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.RGBA{32, 32, 32, 255}), image.Point{}, draw.Src)
+	pvText(sheet, pvGap, 15, fmt.Sprintf("policy %s   seed %d   epoch %d", aug.Policy(), *seed, *epoch))
+	for row, path := range fs.Args() {
+		img, err := augReadImage(path)
+		if err != nil {
+			return err
+		}
+		y := pvHeader + row*(cell+pvLabel)
+		id := filepath.Base(path)
+		pvText(sheet, pvGap, y+11, fmt.Sprintf("%s (%dx%d)   views 0..%d", id, img.Bounds().Dx(), img.Bounds().Dy(), *views-1))
+		y += pvLabel
+		fit, err := augment.New("none", augment.Options{Crop: augment.CropNone})
+		if err != nil {
+			return err
+		}
+		orig, err := fit.View(img, 0, id, 0, 0)
+		if err != nil {
+			return err
+		}
+		pvFit(sheet, image.Rect(pvGap, y, pvGap+*size, y+*size), orig)
+		for v := 0; v < *views; v++ {
+			m, err := aug.View(img, *seed, id, v, *epoch)
+			if err != nil {
+				return err
+			}
+			x := pvGap + (v+1)*cell
+			draw.Draw(sheet, image.Rect(x, y, x+*size, y+*size), m, image.Point{}, draw.Src)
+		}
+	}
+	if err := augWriteImage(*out, sheet); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "%s: %dx%d, %d images x (original + %d views), policy %s\n",
+		*out, sheet.Bounds().Dx(), sheet.Bounds().Dy(), n, *views, aug.Policy())
+	return nil
+}
+
+// pvFit draws img scaled to fit inside r (aspect kept, centred) with PIL
+// bilinear resampling.
+func pvFit(dst *image.RGBA, r image.Rectangle, img image.Image) {
+	b := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	if b.Dx()*h > b.Dy()*w {
+		h = max(1, b.Dy()*w/b.Dx())
+	} else {
+		w = max(1, b.Dx()*h/b.Dy())
+	}
+	rc := augment.ResizedCrop{Rect: b, Width: w, Height: h}
+	at := image.Rect(0, 0, w, h).Add(r.Min).Add(image.Pt((r.Dx()-w)/2, (r.Dy()-h)/2))
+	rc.Draw(dst.SubImage(at).(*image.RGBA), img, nil)
+}
+
+// pvText writes s in white with basicfont's 7×13 face, baseline at y.
+func pvText(dst *image.RGBA, x, y int, s string) {
+	d := font.Drawer{Dst: dst, Src: image.White, Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
+	d.DrawString(s)
+}
