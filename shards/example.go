@@ -315,8 +315,10 @@ func (e *Example) decodeEntry(data []byte) error {
 }
 
 func (f *Feature) unmarshal(data []byte, key string) error {
-	path := fmt.Sprintf("Example.features.feature[%q]", key)
-	return walkFields(data, path, func(num protowire.Number, typ protowire.Type, v []byte, scalar uint64) error {
+	// Error paths are built only on error: this runs for every feature of
+	// every record read.
+	path := func(kind Kind) string { return fmt.Sprintf("Example.features.feature[%q].%s", key, kind) }
+	err := walkFields(data, "", func(num protowire.Number, typ protowire.Type, v []byte, scalar uint64) error {
 		var kind Kind
 		switch num {
 		case fieldBytesList:
@@ -329,24 +331,34 @@ func (f *Feature) unmarshal(data []byte, key string) error {
 			return nil
 		}
 		if typ != protowire.BytesType {
-			return &DecodeError{Path: path + "." + kind.String(), Reason: fmt.Sprintf("wire type %d, want length-delimited", typ)}
+			return &DecodeError{Path: path(kind), Reason: fmt.Sprintf("wire type %d, want length-delimited", typ)}
 		}
 		if f.Kind != kind { // a different oneof member replaces the old one
 			*f = Feature{Kind: kind}
 		}
-		return f.decodeList(v, path+"."+kind.String())
+		if err := f.decodeList(v); err != nil {
+			err.Path = path(kind) + err.Path
+			return err
+		}
+		return nil
 	})
+	if de, ok := err.(*DecodeError); ok && de.Path == "" {
+		de.Path = fmt.Sprintf("Example.features.feature[%q]", key)
+	}
+	return err
 }
 
-func (f *Feature) decodeList(data []byte, path string) error {
-	return walkFields(data, path, func(num protowire.Number, typ protowire.Type, v []byte, scalar uint64) error {
+// decodeList decodes a *List message into f; the error's Path is relative
+// to the list (".value") for the caller to complete.
+func (f *Feature) decodeList(data []byte) *DecodeError {
+	err := walkFields(data, "", func(num protowire.Number, typ protowire.Type, v []byte, scalar uint64) error {
 		if num != fieldListValue {
 			return nil
 		}
 		switch f.Kind {
 		case KindBytes:
 			if typ != protowire.BytesType {
-				return &DecodeError{Path: path + ".value", Reason: fmt.Sprintf("wire type %d, want length-delimited", typ)}
+				return &DecodeError{Path: ".value", Reason: fmt.Sprintf("wire type %d, want length-delimited", typ)}
 			}
 			f.Bytes = append(f.Bytes, append([]byte{}, v...))
 		case KindFloat:
@@ -355,13 +367,13 @@ func (f *Feature) decodeList(data []byte, path string) error {
 				f.Floats = append(f.Floats, math.Float32frombits(uint32(scalar)))
 			case protowire.BytesType:
 				if len(v)%4 != 0 {
-					return &DecodeError{Path: path + ".value", Reason: fmt.Sprintf("packed floats of %d bytes, not a multiple of 4", len(v))}
+					return &DecodeError{Path: ".value", Reason: fmt.Sprintf("packed floats of %d bytes, not a multiple of 4", len(v))}
 				}
 				for i := 0; i < len(v); i += 4 {
 					f.Floats = append(f.Floats, math.Float32frombits(uint32(v[i])|uint32(v[i+1])<<8|uint32(v[i+2])<<16|uint32(v[i+3])<<24))
 				}
 			default:
-				return &DecodeError{Path: path + ".value", Reason: fmt.Sprintf("wire type %d, want fixed32 or packed", typ)}
+				return &DecodeError{Path: ".value", Reason: fmt.Sprintf("wire type %d, want fixed32 or packed", typ)}
 			}
 		case KindInt64:
 			switch typ {
@@ -371,17 +383,21 @@ func (f *Feature) decodeList(data []byte, path string) error {
 				for len(v) > 0 {
 					x, n := protowire.ConsumeVarint(v)
 					if n < 0 {
-						return &DecodeError{Path: path + ".value", Reason: "bad varint in packed int64s: " + protowire.ParseError(n).Error()}
+						return &DecodeError{Path: ".value", Reason: "bad varint in packed int64s: " + protowire.ParseError(n).Error()}
 					}
 					f.Int64s = append(f.Int64s, int64(x))
 					v = v[n:]
 				}
 			default:
-				return &DecodeError{Path: path + ".value", Reason: fmt.Sprintf("wire type %d, want varint or packed", typ)}
+				return &DecodeError{Path: ".value", Reason: fmt.Sprintf("wire type %d, want varint or packed", typ)}
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err.(*DecodeError)
+	}
+	return nil
 }
 
 // walkFields calls fn for every field of the message in data: for
