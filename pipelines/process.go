@@ -148,6 +148,9 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
 		return fmt.Errorf("empty image %v", b)
 	}
+	if p.cfg.Views*p.cfg.Epochs > 1 {
+		img = augment.ToRGBA(img) // convert once, not once per view
+	}
 	shard := shards.ShardOf(si.ID, p.cfg.Shards)
 	for e := 0; e < p.cfg.Epochs; e++ {
 		m := &shards.Multiview{ID: si.ID, Label: label, ClassText: class, Format: p.cfg.Format,
