@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/pipelines"
 	"github.com/supcon/supcon/shards"
 )
@@ -83,8 +84,9 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
+	policy, _ := augment.Parse(cfg.Policy) // Validate has parsed it
 	fmt.Fprintf(s.Err, "augment: %s -> %s, %d classes, policy %s, %d views x %d epochs, %d shards per epoch, runner %s\n",
-		cfg.Input, cfg.Output, len(cfg.Labels), cfg.Policy, cfg.Views, cfg.Epochs, cfg.Shards, runner)
+		cfg.Input, cfg.Output, len(cfg.Labels), policy, cfg.Views, cfg.Epochs, cfg.Shards, runner)
 	sum, err := pipelines.Run(ctx, cfg, runner, s.Err)
 	if err != nil {
 		return err
