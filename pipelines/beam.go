@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -79,11 +81,32 @@ func (f *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Unit)) 
 }
 
 // processFn reads a unit's images and makes their records; bad images go
-// to the rejected output with their reason.
+// to the rejected output with their reason. Runners hand a worker one
+// bundle at a time per stage, so the DoFn spreads a bundle's units over
+// GOMAXPROCS goroutines itself: ProcessElement queues a unit and emits
+// whatever has finished, FinishBundle emits the rest. Order does not matter:
+// shard writers sort their records.
 type processFn struct {
 	Cfg  Config
 	proc *processor
 	kind SourceKind
+
+	work chan Unit
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	done []unitOutput
+}
+
+// unitOutput is what the workers made of one unit.
+type unitOutput struct {
+	records []shardedRecord
+	rejects []rejection
+	images  int64
+}
+
+type shardedRecord struct {
+	shard int
+	rec   keyedRecord
 }
 
 func (f *processFn) Setup() error {
@@ -99,20 +122,62 @@ func (f *processFn) Setup() error {
 	return nil
 }
 
-func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, keyedRecord), rejectOut func(string)) error {
-	reject := func(r rejection) {
-		rejectedImgs.Inc(ctx, 1)
-		b, _ := json.Marshal(r)
-		rejectOut(string(b))
+func (f *processFn) StartBundle(ctx context.Context, _ func(int, keyedRecord), _ func(string)) {
+	n := runtime.GOMAXPROCS(0)
+	f.work = make(chan Unit, n)
+	for i := 0; i < n; i++ {
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			for u := range f.work {
+				var out unitOutput
+				f.proc.processUnit(ctx, f.kind, u, func(shard int, r keyedRecord) {
+					out.records = append(out.records, shardedRecord{shard, r})
+				}, func(r rejection) {
+					out.rejects = append(out.rejects, r)
+				}, func() {
+					out.images++
+					imagesDone.Add(1)
+				})
+				f.mu.Lock()
+				f.done = append(f.done, out)
+				f.mu.Unlock()
+			}
+		}()
 	}
-	f.proc.processUnit(ctx, f.kind, u, func(shard int, r keyedRecord) {
-		viewsWritten.Inc(ctx, int64(r.Views))
-		emit(shard, r)
-	}, reject, func() {
-		imagesRead.Inc(ctx, 1)
-		imagesDone.Add(1)
-	})
+}
+
+func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, keyedRecord), rejectOut func(string)) error {
+	f.work <- u
+	f.flush(ctx, emit, rejectOut)
 	return nil
+}
+
+func (f *processFn) FinishBundle(ctx context.Context, emit func(int, keyedRecord), rejectOut func(string)) error {
+	close(f.work)
+	f.wg.Wait()
+	f.flush(ctx, emit, rejectOut)
+	return nil
+}
+
+// flush emits, on the DoFn's own goroutine, everything the workers have finished.
+func (f *processFn) flush(ctx context.Context, emit func(int, keyedRecord), rejectOut func(string)) {
+	f.mu.Lock()
+	done := f.done
+	f.done = nil
+	f.mu.Unlock()
+	for _, out := range done {
+		imagesRead.Inc(ctx, out.images)
+		for _, r := range out.records {
+			viewsWritten.Inc(ctx, int64(r.rec.Views))
+			emit(r.shard, r.rec)
+		}
+		for _, r := range out.rejects {
+			rejectedImgs.Inc(ctx, 1)
+			b, _ := json.Marshal(r)
+			rejectOut(string(b))
+		}
+	}
 }
 
 // shardResult is what a shard writer reports to finalize.
