@@ -69,3 +69,32 @@ func benchLoss(b *testing.B, o Options, m, d int) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
 }
+
+// BenchmarkImageKeys measures SupCon L_out with image keys, one image in
+// eight of the batch a copy of another, against BenchmarkSupConOut's sizes.
+func BenchmarkImageKeys(b *testing.B) {
+	for _, m := range []int{2048, 4096} {
+		b.Run(fmt.Sprintf("M=%d/d=128", m), func(b *testing.B) {
+			p := newProblem(1, m/2, 2, 128, 10, true)
+			var src, dup []int
+			for k := 0; k < m/2; k += 8 {
+				src, dup = append(src, k), append(dup, k+1)
+			}
+			o := Options{Loss: SupConOut, Views: 2, ImageKeys: withCopies(&p, 2, src, dup)}
+			z := Matrix{Rows: m, Cols: 128, Data: p.w32}
+			g := Matrix{Rows: m, Cols: 128, Data: make([]float32, m*128)}
+			var ws Workspace
+			if _, err := ws.Compute(&g, z, p.labels, o); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := ws.Compute(&g, z, p.labels, o); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+		})
+	}
+}

@@ -1,9 +1,11 @@
 package loss
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // maxLogit bounds |z_i·z_j|/τ for inputs used as given, so that float32
@@ -69,6 +71,11 @@ func (ws *Workspace) compute(dst *Matrix, z Matrix, labels []int, o Options) (Re
 	case len(labels) != m:
 		return Result{}, fmt.Errorf("%d labels for %d rows: want one per row", len(labels), m)
 	}
+	if o.ImageKeys != nil {
+		if err := ws.indexKeys(o.ImageKeys, labels, m, r); err != nil {
+			return Result{}, err
+		}
+	}
 	if err := z.checkFinite("features"); err != nil {
 		return Result{}, err
 	}
@@ -124,10 +131,61 @@ func (ws *Workspace) contrastive(g, x []float32, m, d int, labels []int, r resol
 		views:  r.views,
 		z:      x,
 		labels: labels,
+		keys:   r.ImageKeys,
 		one:    r.Mode == ModeOne,
 		invTau: float32(1 / tau),
 		ws:     ws,
 		bufs:   ws.workers(r.workers, m, false),
 	}
+	if c.keys != nil {
+		for i := range c.bufs {
+			c.bufs[i].cp = grow(c.bufs[i].cp, m)
+		}
+	}
 	return c.run(g, r.workers, scale, tau)
+}
+
+// indexKeys validates Options.ImageKeys for m rows and sorts the rows by
+// (image key, row) into ws.keyOrder, recording for every row the range of
+// its key there, so that a row's copies need no scan.
+func (ws *Workspace) indexKeys(keys, labels []int, m int, r resolved) error {
+	if r.Loss != SupConOut && r.Loss != SupConIn && r.Loss != SimCLR && r.Loss != NPairs {
+		return fmt.Errorf("image keys (copies) apply to supcon-out, supcon-in, simclr and npairs, not %v", r.Loss)
+	}
+	if len(keys) != m {
+		return fmt.Errorf("%d image keys for %d rows: want one per row (view-major, like the labels)", len(keys), m)
+	}
+	b := m / r.views
+	for i := b; i < m; i++ {
+		if keys[i] != keys[i%b] {
+			return fmt.Errorf("image keys: row %d (view %d of image %d) has key %d but row %d (view 0) has %d: the views of an image must share its key", i, i/b, i%b, keys[i], i%b, keys[i%b])
+		}
+	}
+	ws.keyOrder = grow(ws.keyOrder, m)
+	ws.keyLo = grow(ws.keyLo, m)
+	ws.keyHi = grow(ws.keyHi, m)
+	for i := range ws.keyOrder {
+		ws.keyOrder[i] = int32(i)
+	}
+	slices.SortFunc(ws.keyOrder, func(a, b int32) int {
+		if ka, kb := keys[a], keys[b]; ka != kb {
+			return cmp.Compare(ka, kb)
+		}
+		return cmp.Compare(a, b)
+	})
+	for lo := 0; lo < m; {
+		first := ws.keyOrder[lo]
+		hi := lo + 1
+		for hi < m && keys[ws.keyOrder[hi]] == keys[first] {
+			hi++
+		}
+		for _, j := range ws.keyOrder[lo:hi] {
+			ws.keyLo[j], ws.keyHi[j] = int32(lo), int32(hi)
+			if labels != nil && labels[j] != labels[first] {
+				return fmt.Errorf("image keys: rows %d and %d show image %d but have labels %d and %d: copies must share a label", first, j, keys[first], labels[first], labels[j])
+			}
+		}
+		lo = hi
+	}
+	return nil
 }

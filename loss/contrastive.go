@@ -22,6 +22,7 @@ type contrastive struct {
 	b, views int
 	z        []float32
 	labels   []int // per row; nil: every image is its own class
+	keys     []int // per-row image keys (Options.ImageKeys); nil: no copies
 	one      bool
 	invTau   float32
 	ws       *Workspace
@@ -30,7 +31,7 @@ type contrastive struct {
 
 // positives writes the rows of P(i) to idx and returns them. For N-pairs it is
 // the other view of the same image; otherwise the rows with the same label
-// (the same image when labels are nil), except i.
+// (the same image when labels are nil), except i and its copies.
 func (c *contrastive) positives(i int, idx []int32) []int32 {
 	idx = idx[:0]
 	switch {
@@ -44,8 +45,16 @@ func (c *contrastive) positives(i int, idx []int32) []int32 {
 		}
 	default:
 		ws := c.ws
+		if c.keys == nil {
+			for _, j := range ws.order[ws.classLo[i]:ws.classHi[i]] {
+				if int(j) != i {
+					idx = append(idx, j)
+				}
+			}
+			break
+		}
 		for _, j := range ws.order[ws.classLo[i]:ws.classHi[i]] {
-			if int(j) != i {
+			if int(j) != i && !c.isCopy(i, int(j)) {
 				idx = append(idx, j)
 			}
 		}
@@ -69,9 +78,31 @@ func (c *contrastive) contrastRange(i int) (lo, hi int) {
 // symmetric, so it also says whether i is in A(j).
 func (c *contrastive) inA(i, j int) bool {
 	if c.kind != NPairs {
-		return j != i
+		return j != i && !c.isCopy(i, j)
 	}
-	return c.labels == nil || c.labels[i] != c.labels[j] || j == c.partner(i)
+	return (c.labels == nil || c.labels[i] != c.labels[j] || j == c.partner(i)) && !c.isCopy(i, j)
+}
+
+// isCopy reports whether rows i and j are copies: different batch rows
+// (i mod B != j mod B) with the same image key. The relation is symmetric.
+func (c *contrastive) isCopy(i, j int) bool {
+	return c.keys != nil && c.keys[i] == c.keys[j] && i%c.b != j%c.b
+}
+
+// copies writes the copies of row i to idx and returns them, in increasing
+// row order; nil when there are no image keys.
+func (c *contrastive) copies(i int, idx []int32) []int32 {
+	if c.keys == nil {
+		return nil
+	}
+	ws := c.ws
+	idx = idx[:0]
+	for _, j := range ws.keyOrder[ws.keyLo[i]:ws.keyHi[i]] {
+		if int(j)%c.b != i%c.b {
+			idx = append(idx, j)
+		}
+	}
+	return idx
 }
 
 // partner returns the other view of row i's image (N-pairs, V = 2).
@@ -91,6 +122,7 @@ func (c *contrastive) rowStats(i int, s []float32, buf *workerBufs) {
 	ws := c.ws
 	lo, hi := c.contrastRange(i)
 	mx, nA := float32(math.Inf(-1)), 0
+	var cp []int32 // copies of i (not for N-pairs, whose inA excludes them)
 	if c.kind == NPairs {
 		for j := lo; j < hi; j++ {
 			if c.inA(i, j) {
@@ -99,7 +131,16 @@ func (c *contrastive) rowStats(i int, s []float32, buf *workerBufs) {
 			}
 		}
 	} else {
-		mx, nA = max(maxOf(s[:i]), maxOf(s[i+1:])), c.m-1
+		cp = c.copies(i, buf.cp)
+		// Copies are not in A(i): hide them from the maximum; their
+		// exponentials are zeroed below. s is not read at copies again.
+		for _, j := range cp {
+			s[j] = -math.MaxFloat32
+		}
+		mx, nA = max(maxOf(s[:i]), maxOf(s[i+1:])), c.m-1-len(cp)
+		for _, j := range cp {
+			s[j] = mx
+		}
 	}
 	if nA == 0 {
 		return
@@ -118,6 +159,9 @@ func (c *contrastive) rowStats(i int, s []float32, buf *workerBufs) {
 			}
 		}
 	} else {
+		for _, j := range cp {
+			e[j] = 0
+		}
 		sum = sum64(e[:i]) + sum64(e[i+1:])
 	}
 	lse := sh + math.Log(sum)
@@ -181,12 +225,16 @@ func (c *contrastive) rowGrad(k int, s []float32, buf *workerBufs, w float32) {
 	clear(s[:lo])
 	clear(s[hi:])
 	s[k] = 0
-	if c.kind == NPairs && c.labels != nil {
+	if c.kind == NPairs && (c.labels != nil || c.keys != nil) {
 		for j := lo; j < hi; j++ {
 			if !c.inA(k, j) {
 				s[j] = 0
 			}
 		}
+	}
+	// A copy j of k is in neither A(k) nor A(j): G_kj = G_jk = 0.
+	for _, j := range c.copies(k, buf.cp) {
+		s[j] = 0
 	}
 	for n, j := range pos {
 		s[j] = float32(float64(s[j]) - qs[n]*float64(w))

@@ -13,6 +13,19 @@
 // matters: contrast mode ModeOne (anchors are rows 0..B-1, the first view),
 // SimCLR (positives are the rows with the same b) and N-pairs.
 //
+// # Copies
+//
+// Class-balanced batches pad a class with fewer than K images by sampling
+// images with replacement, so one image can fill two batch rows. Options.ImageKeys
+// (one key per row, as trainer/input's Batch.ImageKeys gives it) marks such
+// copies: rows i and j with equal keys and i mod B != j mod B. Copies are left
+// out of each other's positives P(i), where they would be trivial, and of the
+// contrast set A(i), where as negatives they would push identical images
+// apart; views of one batch row stay positives. The exclusion is symmetric
+// and enters the log-sum-exp, the positive sums and the gradient alike, so
+// the positives are exactly Batch.Positive's. Anchors left without a positive
+// are counted in Result like any other.
+//
 // # Numerics
 //
 // Similarities are dot products computed in float32 (AVX2/FMA kernels on

@@ -162,6 +162,21 @@ type Options struct {
 	// LabelSmoothing ε in [0, 1) mixes the one-hot cross-entropy target with
 	// the uniform distribution: (1-ε)·onehot + ε/C.
 	LabelSmoothing float64
+	// ImageKeys, optional (nil: no copies), names the source image of every
+	// row (len M, the rows' layout: row v*B + b is view v of batch row b), as
+	// trainer/input's Batch.ImageKeys returns it. Rows i and j are copies when
+	// ImageKeys[i] == ImageKeys[j] and i mod B != j mod B: two batch rows
+	// showing the same image, as class-balanced batches make when they pad a
+	// class by sampling with replacement. Views of one batch row (i mod B ==
+	// j mod B) are not copies and stay positives as usual; they must share a
+	// key. Copies are left out of each other's positives P(i) and also out of
+	// the contrast set A(i): they are neither positives (trivial ones) nor
+	// negatives (that would push identical images apart). The relation is
+	// symmetric, so the gradient's G + Gᵀ form is unchanged. Copies must have
+	// the same label where labels are used. Used by SupCon, SimCLR and
+	// N-pairs; the triplet loss and cross-entropy reject it. With all keys
+	// distinct the results are bit-identical to nil.
+	ImageKeys []int
 	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0),
 	// and at most 4 per CPU are used. Results are bit-identical for any value.
 	Workers int

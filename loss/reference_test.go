@@ -60,10 +60,14 @@ func refDot(z []float64, d, i, j int) float64 {
 	return s
 }
 
-// refSets returns, for anchor i, A(i) and P(i) per the spec.
+// refSets returns, for anchor i, A(i) and P(i) per the spec. Copies
+// (o.ImageKeys equal, different batch rows) are in neither.
 func refSets(i, m, b int, labels []int, o Options) (a, p []int) {
 	for j := range m {
 		if j == i {
+			continue
+		}
+		if o.ImageKeys != nil && o.ImageKeys[i] == o.ImageKeys[j] && i%b != j%b {
 			continue
 		}
 		switch o.Loss {

@@ -23,6 +23,9 @@ type Workspace struct {
 	order    []int32   // rows sorted by (label, row)
 	classLo  []int32   // start of row i's class in order
 	classHi  []int32   // end of row i's class in order
+	keyOrder []int32   // rows sorted by (image key, row) when ImageKeys is set
+	keyLo    []int32   // start of row i's image key in keyOrder
+	keyHi    []int32   // end of row i's image key in keyOrder
 	perWork  []workerBufs
 	blockBuf []float32 // triplet: coefficients of one row block
 }
@@ -33,6 +36,7 @@ type workerBufs struct {
 	e1, e2 []float32 // M each
 	f1, f2 []float64 // M each (f2, triplet only)
 	idx    []int32   // M
+	cp     []int32   // M: copies of a row (ImageKeys only)
 	hist   []int32   // M+1 (triplet only)
 }
 

@@ -30,7 +30,14 @@ of the features.
 
 The scale c defaults to 1 (the paper's formula, and what the PyTorch reference
 computes with its defaults); --base-temperature T0 sets c = T/T0 as that
-reference does (its default T0 is 0.07).`
+reference does (its default T0 is 0.07).
+
+--image-keys names the source image of every row (int32 or int64): [B] one
+per image, [B, V] (views of an image must share it), or with [M, d] features
+[M] per row. Rows of different images with the same key are copies (a
+class-balanced batch padded by sampling with replacement, as trainer/input's
+Batch.ImageKeys gives them): copies are neither positives nor negatives of
+each other. supcon-out, supcon-in, simclr and npairs take it.`
 
 // lossFlags are the loss options shared by loss and bench loss.
 type lossFlags struct {
@@ -116,6 +123,7 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 	features := fs.String("features", "", "features .npy: [B, V, d] or [M, d], float32 or float64 (required)")
 	labelsPath := fs.String("labels", "", "labels .npy: int [B] or [M] (required but for simclr and npairs)")
 	gradOut := fs.String("grad-out", "", "write the gradient to this .npy file, shaped like the features")
+	keysPath := fs.String("image-keys", "", "image keys .npy: int [B], [B, V] or [M]; rows of different images with equal keys are copies, left out of each other's positives and negatives")
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}
@@ -134,6 +142,8 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("simclr takes no --labels: an anchor's positives are the other views of its image")
 	case *labelsPath == "" && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
 		return usageErrorf("--labels is required for %v", o.Loss)
+	case *keysPath != "" && o.Loss != loss.SupConOut && o.Loss != loss.SupConIn && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
+		return usageErrorf("--image-keys applies to supcon-out, supcon-in, simclr and npairs, not %v", o.Loss)
 	}
 	in, err := readLossFeatures(*features, o.Views)
 	if err != nil {
@@ -147,6 +157,11 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 	var labels []int
 	if *labelsPath != "" {
 		if labels, err = readLossLabels(*labelsPath, in); err != nil {
+			return err
+		}
+	}
+	if *keysPath != "" {
+		if o.ImageKeys, err = readLossImageKeys(*keysPath, in); err != nil {
 			return err
 		}
 	}
@@ -245,6 +260,43 @@ func readLossLabels(path string, in lossInput) ([]int, error) {
 		return nil, fmt.Errorf("%s: %d labels for features of shape %v: want one per image (%d)", path, len(labels), in.shape3, b)
 	}
 	return nil, fmt.Errorf("%s: %d labels for %d rows of %d images: want %d or %d", path, len(labels), m, b, b, m)
+}
+
+// readLossImageKeys reads int image keys, [B] one per image, [B, V] one per
+// image and view, or [M] one per row with [M, d] features, as one per row in
+// the view-major layout. Whether the views of an image agree is checked by
+// the loss.
+func readLossImageKeys(path string, in lossInput) ([]int, error) {
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.Ints()
+	if err != nil {
+		return nil, fmt.Errorf("%s: image keys: %w", path, err)
+	}
+	m := in.z.Rows
+	v := max(in.views, 1)
+	b := m / v
+	switch {
+	case len(a.Shape) == 2 && a.Shape[0] == b && a.Shape[1] == v:
+		rows := make([]int, m)
+		for bi := range b {
+			for vi := range v {
+				rows[vi*b+bi] = keys[bi*v+vi]
+			}
+		}
+		return rows, nil
+	case len(a.Shape) != 1:
+		return nil, fmt.Errorf("%s: image keys have shape %v: want [%d], [%d, %d] or [%d]", path, a.Shape, b, b, v, m)
+	case len(keys) == b:
+		return loss.RepeatLabels(keys, v), nil
+	case len(keys) == m && in.shape3 == nil:
+		return keys, nil
+	case in.shape3 != nil:
+		return nil, fmt.Errorf("%s: %d image keys for features of shape %v: want one per image (%d) or [%d, %d]", path, len(keys), in.shape3, b, b, v)
+	}
+	return nil, fmt.Errorf("%s: %d image keys for %d rows of %d images: want %d or %d", path, len(keys), m, b, b, m)
 }
 
 // writeLossGradient writes the view-major gradient rows with the features' shape.

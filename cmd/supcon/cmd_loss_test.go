@@ -221,3 +221,116 @@ func TestLossHelp(t *testing.T) {
 		t.Errorf("help lacks bench loss: exit %d\n%s", code, out)
 	}
 }
+
+// writeLossI64Shape writes an int64 .npy array of the given shape into dir.
+func writeLossI64Shape(t *testing.T, dir, name string, shape []int, v []int) string {
+	t.Helper()
+	b := npy.Header(npy.Int64, shape)
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, uint64(int64(x)))
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLossCommandImageKeys(t *testing.T) {
+	dir := t.TempDir()
+	const b, v, d = 6, 2, 5
+	x := lossBVD(b, v, d)
+	feat := writeLossF32(t, dir, "f.npy", []int{b, v, d}, x)
+	labels := []int{3, 1, 3, 2, 1, 2}
+	lab := writeLossI64(t, dir, "y.npy", labels)
+	// Images 0 and 2 are copies of one source image (key 10).
+	keys := []int{10, 11, 10, 12, 13, 14}
+	perImage := writeLossI64(t, dir, "k.npy", keys)
+	var bv []int
+	for _, k := range keys {
+		bv = append(bv, k, k)
+	}
+	perView := writeLossI64Shape(t, dir, "kbv.npy", []int{b, v}, bv)
+	rows := make([]float32, len(x))
+	for i := range b {
+		for j := range v {
+			copy(rows[(j*b+i)*d:(j*b+i+1)*d], x[(i*v+j)*d:(i*v+j+1)*d])
+		}
+	}
+	z := loss.Matrix{Rows: b * v, Cols: d, Data: rows}
+	for _, kind := range []string{"supcon-out", "supcon-in", "simclr"} {
+		k, _ := loss.ParseKind(kind)
+		o := loss.Options{Loss: k, Views: v, ImageKeys: loss.RepeatLabels(keys, v)}
+		var rowLabels []int
+		args := []string{"loss", "--features", feat, "--loss", kind}
+		if k != loss.SimCLR {
+			rowLabels = loss.RepeatLabels(labels, v)
+			args = append(args, "--labels", lab)
+		}
+		want, err := loss.Compute(nil, z, rowLabels, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.ImageKeys = nil
+		without, err := loss.Compute(nil, z, rowLabels, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.Value == without.Value {
+			t.Errorf("%s: the copies do not change the value %g", kind, want.Value)
+		}
+		for _, keysPath := range []string{perImage, perView} {
+			code, out, errs := runLossCmd(append(args, "--image-keys", keysPath)...)
+			if code != 0 {
+				t.Fatalf("%s %s: exit %d: %s", kind, keysPath, code, errs)
+			}
+			var rep lossReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, out)
+			}
+			if rep.Value != want.Value || rep.Counted != want.Counted {
+				t.Errorf("%s %s: report %+v, want value %v", kind, filepath.Base(keysPath), rep, want.Value)
+			}
+		}
+	}
+
+	// [M] keys with [M, d] features, view-major.
+	flat := writeLossF32(t, dir, "rows.npy", []int{b * v, d}, rows)
+	perRow := writeLossI64(t, dir, "krows.npy", loss.RepeatLabels(keys, v))
+	rowLab := writeLossI64(t, dir, "yrows.npy", loss.RepeatLabels(labels, v))
+	want, err := loss.Compute(nil, z, loss.RepeatLabels(labels, v), loss.Options{Views: v, ImageKeys: loss.RepeatLabels(keys, v)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runLossCmd("loss", "--features", flat, "--views", "2", "--labels", rowLab, "--image-keys", perRow)
+	if code != 0 {
+		t.Fatalf("[M] keys: exit %d: %s", code, errs)
+	}
+	var rep lossReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Value != want.Value {
+		t.Errorf("[M] keys: report %+v (%v), want value %v", rep, err, want.Value)
+	}
+
+	badView := append([]int(nil), bv...)
+	badView[1] = 99
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"count", []string{"--labels", lab, "--image-keys", writeLossI64(t, dir, "k3.npy", []int{1, 2, 3})}, 1, "3 image keys for features of shape [6 2 5]"},
+		{"shape", []string{"--labels", lab, "--image-keys", writeLossI64Shape(t, dir, "k23.npy", []int{2, 3}, []int{1, 2, 3, 4, 5, 6})}, 1, "image keys have shape [2 3]"},
+		{"views disagree", []string{"--labels", lab, "--image-keys", writeLossI64Shape(t, dir, "kbad.npy", []int{b, v}, badView)}, 1, "views of an image must share its key"},
+		{"labels disagree", []string{"--labels", lab, "--image-keys", writeLossI64(t, dir, "klab.npy", []int{10, 10, 11, 12, 13, 14})}, 1, "copies must share a label"},
+		{"triplet", []string{"--labels", lab, "--loss", "triplet", "--image-keys", perImage}, 2, "--image-keys applies to"},
+		{"floats", []string{"--labels", lab, "--image-keys", feat}, 1, "image keys"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runLossCmd(append([]string{"loss", "--features", feat}, tc.args...)...)
+			if code != tc.code || !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, errs, tc.code, tc.want)
+			}
+		})
+	}
+}
