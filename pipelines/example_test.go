@@ -35,7 +35,7 @@ func ExampleRun() {
 	}
 	// Output:
 	// classes: [cat cup space]
-	// images: 5 views: 10 rejected: 4
+	// images: 6 views: 12 rejected: 4
 	// train-00000-of-00002.tfrecord.gz 1 records
-	// train-00001-of-00002.tfrecord.gz 4 records
+	// train-00001-of-00002.tfrecord.gz 5 records
 }

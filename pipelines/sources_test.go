@@ -207,3 +207,31 @@ func TestEncodeRawViews(t *testing.T) {
 		t.Errorf("gray as RGB = %v", got)
 	}
 }
+
+// Every PNG compression level encodes the same pixels.
+func TestPNGCompressionLevels(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 7, 5))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 37)
+		if i%4 == 3 {
+			img.Pix[i] = 255
+		}
+	}
+	for name, level := range pngLevels {
+		b, err := encodeView(img, "png", 0, 3, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeImage(b)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		if raw := rawPixels(got, 3); !bytes.Equal(raw, rawPixels(img, 3)) {
+			t.Errorf("--png-compression %q changed the pixels", name)
+		}
+	}
+	cfg := Config{Input: "d", Output: "o", Policy: "none", Views: 1, Epochs: 1, Shards: 1, Size: 8, Channels: 3, Format: "png", PNGCompression: "fastest"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `--png-compression "fastest"`) {
+		t.Errorf("Validate: %v", err)
+	}
+}

@@ -54,6 +54,7 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.IntVar(&cfg.Size, "size", 224, "side of every square view, in pixels")
 	fs.StringVar(&cfg.Format, "format", "png", "view encoding: png, jpeg or raw (H*W*C bytes)")
 	fs.IntVar(&cfg.Quality, "quality", 95, "JPEG quality, with --format jpeg")
+	fs.StringVar(&cfg.PNGCompression, "png-compression", "default", "PNG compression, with --format png: default, speed (several times faster, larger files), best or none")
 	fs.IntVar(&cfg.Channels, "channels", 3, "1 (gray) or 3 (RGB)")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "the run's seed: with image id, view and epoch it fixes every view")
 	fs.StringVar(&cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")

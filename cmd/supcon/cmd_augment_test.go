@@ -27,7 +27,7 @@ func TestAugmentCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"wrote 5 records (5 images x 1 epochs, 15 views) in 2 shards", "rejected 4", "manifest: " + out + ".manifest.json", out + ".rejected.jsonl"} {
+	for _, want := range []string{"wrote 6 records (6 images x 1 epochs, 18 views) in 2 shards", "rejected 4", "manifest: " + out + ".manifest.json", out + ".rejected.jsonl"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -36,7 +36,7 @@ func TestAugmentCommand(t *testing.T) {
 		t.Errorf("stderr: %s", stderr)
 	}
 	code, stdout, _ = supcon(t, "inspect", "--verify", shards.ManifestPath(out))
-	if code != 0 || !strings.Contains(stdout, "OK: 2 files, 5 records (5 multiview, 0 other), 15 views") {
+	if code != 0 || !strings.Contains(stdout, "OK: 2 files, 6 records (6 multiview, 0 other), 18 views") {
 		t.Errorf("verify: %d\n%s", code, stdout)
 	}
 }
