@@ -257,6 +257,15 @@ func finalizeShard(ctx context.Context, fsys FileSystem, final string, chosen ma
 
 // describeShard reads a finished shard to count its records and hash it.
 func describeShard(ctx context.Context, name string) (ShardInfo, error) {
+	return ScanShard(ctx, name, ReaderOptions{Compression: CompressionOf(name)}, nil)
+}
+
+// ScanShard reads every record of one TFRecord file, checking every CRC,
+// calls fn (when not nil) with each record and its byte offset, and returns
+// the file's description as a manifest would hold it: record count, size
+// and SHA-256 of the bytes on disk. opt.Name is set to name. An error from
+// fn stops the scan and is returned as it is.
+func ScanShard(ctx context.Context, name string, opt ReaderOptions, fn func(rec []byte, offset int64) error) (ShardInfo, error) {
 	info := ShardInfo{Name: baseOf(name)}
 	f, err := Open(ctx, name)
 	if err != nil {
@@ -265,16 +274,24 @@ func describeShard(ctx context.Context, name string) (ShardInfo, error) {
 	defer f.Close()
 	h := sha256.New()
 	cw := &countingWriter{w: h}
-	r, err := NewReader(io.TeeReader(f, cw), ReaderOptions{Name: name, Compression: CompressionOf(name)})
+	opt.Name = name
+	r, err := NewReader(io.TeeReader(f, cw), opt)
 	if err != nil {
 		return info, err
 	}
 	defer r.Close()
 	for {
-		if _, err := r.Next(); err == io.EOF {
+		rec, err := r.Next()
+		if err == io.EOF {
 			break
-		} else if err != nil {
+		}
+		if err != nil {
 			return info, err
+		}
+		if fn != nil {
+			if err := fn(rec, r.Offset()); err != nil {
+				return info, err
+			}
 		}
 	}
 	// Drain what the decompressor did not need (a trailer), so the hash covers the file.

@@ -3,11 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"sort"
 	"strconv"
@@ -246,82 +242,58 @@ func manifestChecks(ctx context.Context, files []shards.FileInfo) (map[string]sh
 	return checks, nil
 }
 
-type hashingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (h *hashingReader) Read(p []byte) (int, error) {
-	n, err := h.r.Read(p)
-	h.h.Write(p[:n])
-	h.n += int64(n)
-	return n, err
-}
-
 func verifyFile(ctx context.Context, f shards.FileInfo, ropt shards.MultiReaderOptions, check shardCheck, c *verifyCounts) error {
-	in, err := shards.Open(ctx, f.Name)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	hr := &hashingReader{r: in, h: sha256.New()}
-	comp := shards.CompressionOf(f.Name)
+	opt := shards.ReaderOptions{Compression: shards.CompressionOf(f.Name), MaxRecordBytes: ropt.MaxRecordBytes}
 	if ropt.ForceCompression {
-		comp = ropt.Compression
+		opt.Compression = ropt.Compression
 	}
-	r, err := shards.NewReader(hr, shards.ReaderOptions{Name: f.Name, Compression: comp, MaxRecordBytes: ropt.MaxRecordBytes})
+	info, err := shards.ScanShard(ctx, f.Name, opt, func(data []byte, offset int64) error {
+		if err := c.count(data, check.views); err != nil {
+			return fmt.Errorf("%s: offset %d: %w", f.Name, offset, err)
+		}
+		return nil
+	})
+	if err != nil || check.info.Name == "" {
+		return err
+	}
+	if info.Records != check.info.Records {
+		return fmt.Errorf("%s: %d records, but the manifest says %d", f.Name, info.Records, check.info.Records)
+	}
+	if info.SHA256 != check.info.SHA256 {
+		return fmt.Errorf("%s: SHA-256 %s, but the manifest says %s", f.Name, info.SHA256, check.info.SHA256)
+	}
+	return nil
+}
+
+// count checks one record's schema (and its view count, when the manifest
+// gives one) and adds it to the counts.
+func (c *verifyCounts) count(data []byte, views int) error {
+	c.records++
+	c.bytes += int64(len(data))
+	ex, err := shards.UnmarshalExample(data)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	var n int64
-	for {
-		data, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		n++
-		c.records++
-		c.bytes += int64(len(data))
-		ex, err := shards.UnmarshalExample(data)
-		if err != nil {
-			return fmt.Errorf("%s: offset %d: %w", f.Name, r.Offset(), err)
-		}
-		if !shards.IsMultiview(ex) {
-			c.other++
-			continue
-		}
-		m, err := shards.MultiviewFromExample(ex)
-		if err == nil && check.views > 0 {
-			err = m.CheckViews(check.views)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: offset %d: %w", f.Name, r.Offset(), err)
-		}
-		c.multiview++
-		c.views += int64(len(m.Views))
-		cc := c.perClass[m.Label]
-		if cc == nil {
-			cc = &classCount{name: m.ClassText}
-			c.perClass[m.Label] = cc
-		} else if cc.name != m.ClassText {
-			return fmt.Errorf("%s: offset %d: record %q: label %d is class %q here but %q in an earlier record", f.Name, r.Offset(), m.ID, m.Label, m.ClassText, cc.name)
-		}
-		cc.records++
-	}
-	if check.info.Name == "" {
+	if !shards.IsMultiview(ex) {
+		c.other++
 		return nil
 	}
-	io.Copy(io.Discard, hr) // a compressed file's trailer, for the hash
-	if n != check.info.Records {
-		return fmt.Errorf("%s: %d records, but the manifest says %d", f.Name, n, check.info.Records)
+	m, err := shards.MultiviewFromExample(ex)
+	if err == nil && views > 0 {
+		err = m.CheckViews(views)
 	}
-	if sum := hex.EncodeToString(hr.h.Sum(nil)); sum != check.info.SHA256 {
-		return fmt.Errorf("%s: SHA-256 %s, but the manifest says %s", f.Name, sum, check.info.SHA256)
+	if err != nil {
+		return err
 	}
+	c.multiview++
+	c.views += int64(len(m.Views))
+	cc := c.perClass[m.Label]
+	if cc == nil {
+		cc = &classCount{name: m.ClassText}
+		c.perClass[m.Label] = cc
+	} else if cc.name != m.ClassText {
+		return fmt.Errorf("record %q: label %d is class %q here but %q in an earlier record", m.ID, m.Label, m.ClassText, cc.name)
+	}
+	cc.records++
 	return nil
 }
