@@ -13,6 +13,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -274,16 +275,16 @@ func (f *finalizeFn) ProcessElement(ctx context.Context, _ []byte, written func(
 		labels = labelsFromRecords(labelOf)
 	}
 	comp, _ := shards.ParseCompression(f.Cfg.Compression)
-	policy := f.Cfg.Policy
-	if a, err := f.Cfg.augmenter(); err == nil {
-		policy = a.Policy().String()
+	policy, err := augment.Parse(f.Cfg.Policy)
+	if err != nil {
+		return fmt.Errorf("finalize: --policy %q: %w", f.Cfg.Policy, err)
 	}
-	_, err := shards.Finalize(ctx, f.Cfg.Output, done, shards.FinalizeOptions{
+	_, err = shards.Finalize(ctx, f.Cfg.Output, done, shards.FinalizeOptions{
 		NumShards:   f.Cfg.Shards * f.Cfg.Epochs,
 		Compression: comp,
 		Labels:      labels,
 		Manifest: shards.Manifest{
-			Source: f.Cfg.Input, Policy: policy, Seed: f.Cfg.Seed, Views: f.Cfg.Views, Epochs: f.Cfg.Epochs,
+			Source: f.Cfg.Input, Policy: policy.String(), Seed: f.Cfg.Seed, Views: f.Cfg.Views, Epochs: f.Cfg.Epochs,
 			ViewFormat: f.Cfg.Format, Height: f.Cfg.Size, Width: f.Cfg.Size, Channels: f.Cfg.Channels,
 			Classes: labels, ClassCounts: counts, Rejected: int64(len(rejects)),
 		},

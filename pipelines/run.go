@@ -70,7 +70,7 @@ func ResolveLabels(ctx context.Context, cfg *Config, labelsFile string) error {
 // Run builds the augment pipeline for cfg (whose Labels ResolveLabels has
 // filled) and runs it on the named runner, showing progress on progressOut
 // when the runner works in this process. It returns once the dataset is
-// finalized, with counts from the manifest and Beam's metrics.
+// finalized, with counts from the manifest.
 func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) (*Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

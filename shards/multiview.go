@@ -167,27 +167,13 @@ func IsMultiview(e *Example) bool {
 // key, a key of the wrong kind, or a scalar key holding other than one value
 // is a *SchemaError naming the key. Views alias e's byte slices.
 func MultiviewFromExample(e *Example) (*Multiview, error) {
-	m := &Multiview{}
-	if id, err := scalarBytes(e, KeyID); err != nil {
+	id, err := scalarBytes(e, "", KeyID)
+	if err != nil {
 		return nil, err
-	} else {
-		m.ID = string(id)
 	}
-	get := func(key string) ([]byte, error) {
-		b, err := scalarBytes(e, key)
-		if se, ok := err.(*SchemaError); ok {
-			se.ID = m.ID
-		}
-		return b, err
-	}
-	getInt := func(key string) (int64, error) {
-		v, err := scalarInt(e, key)
-		if se, ok := err.(*SchemaError); ok {
-			se.ID = m.ID
-		}
-		return v, err
-	}
-	var err error
+	m := &Multiview{ID: string(id)}
+	get := func(key string) ([]byte, error) { return scalarBytes(e, m.ID, key) }
+	getInt := func(key string) (int64, error) { return scalarInt(e, m.ID, key) }
 	var b []byte
 	if m.Label, err = getInt(KeyLabel); err != nil {
 		return nil, err
@@ -251,30 +237,32 @@ func UnmarshalMultiview(data []byte) (*Multiview, error) {
 	return MultiviewFromExample(e)
 }
 
-func scalarFeature(e *Example, key string, kind Kind) (Feature, error) {
+// scalarFeature returns the single-valued feature key of kind, or a
+// *SchemaError naming the record id and the key.
+func scalarFeature(e *Example, id, key string, kind Kind) (Feature, error) {
 	f, ok := e.Features[key]
 	if !ok {
-		return f, &SchemaError{Key: key, Reason: "missing"}
+		return f, &SchemaError{ID: id, Key: key, Reason: "missing"}
 	}
 	if f.Kind != kind {
-		return f, &SchemaError{Key: key, Reason: fmt.Sprintf("is %s, want %s", f.Kind, kind)}
+		return f, &SchemaError{ID: id, Key: key, Reason: fmt.Sprintf("is %s, want %s", f.Kind, kind)}
 	}
 	if n := f.Len(); n != 1 {
-		return f, &SchemaError{Key: key, Reason: fmt.Sprintf("has %d values, want 1", n)}
+		return f, &SchemaError{ID: id, Key: key, Reason: fmt.Sprintf("has %d values, want 1", n)}
 	}
 	return f, nil
 }
 
-func scalarBytes(e *Example, key string) ([]byte, error) {
-	f, err := scalarFeature(e, key, KindBytes)
+func scalarBytes(e *Example, id, key string) ([]byte, error) {
+	f, err := scalarFeature(e, id, key, KindBytes)
 	if err != nil {
 		return nil, err
 	}
 	return f.Bytes[0], nil
 }
 
-func scalarInt(e *Example, key string) (int64, error) {
-	f, err := scalarFeature(e, key, KindInt64)
+func scalarInt(e *Example, id, key string) (int64, error) {
+	f, err := scalarFeature(e, id, key, KindInt64)
 	if err != nil {
 		return 0, err
 	}
