@@ -53,7 +53,10 @@ func register(c *command) {
 
 // usageError marks an error in how a command was called: run prints it with
 // the command's usage and exits 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg          string
+	usagePrinted bool // the flag package has already printed the usage
+}
 
 func (e *usageError) Error() string { return e.msg }
 
@@ -78,7 +81,7 @@ func (s *streams) parse(fs *flag.FlagSet, args []string) error {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	return &usageError{msg: err.Error() + " (usage printed above)"}
+	return &usageError{msg: err.Error(), usagePrinted: true}
 }
 
 // run dispatches args to a command and returns the process exit code:
@@ -108,7 +111,7 @@ func run(ctx context.Context, args []string, s *streams) int {
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(s.Err, "supcon %s: %v\n", c.Name, err)
-		if !strings.HasSuffix(ue.msg, "(usage printed above)") {
+		if !ue.usagePrinted {
 			fmt.Fprintf(s.Err, "usage: supcon %s [flags] %s\nrun 'supcon %s -h' for the flags\n", c.Name, c.Args, c.Name)
 		}
 		return 2
