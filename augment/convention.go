@@ -50,21 +50,32 @@ func signed(r *rand.Rand, v float64) float64 {
 	return v
 }
 
+// magnitudeFreeOp returns the ops that take no magnitude, the same under
+// both conventions.
+func magnitudeFreeOp(name string) (Op, bool) {
+	switch name {
+	case "AutoContrast":
+		return AutoContrast{}, true
+	case "Equalize":
+		return Equalize{}, true
+	case "Invert":
+		return Invert{}, true
+	case "Identity":
+		return Identity{}, true
+	}
+	return nil, false
+}
+
 // tfOp builds the op name at TF level (0..10) with TF's level-to-argument
 // functions (tensorflow/models official/vision/ops/augment.py). Signs and
 // the cutout centre are drawn from r. w, h are the image size.
 func tfOp(name string, level float64, k tfConsts, r *rand.Rand, w, h int) (Op, error) {
+	if op, ok := magnitudeFreeOp(name); ok {
+		return op, nil
+	}
 	l := level / 10
 	const fill = 128
 	switch name {
-	case "AutoContrast":
-		return AutoContrast{}, nil
-	case "Equalize":
-		return Equalize{}, nil
-	case "Invert":
-		return Invert{}, nil
-	case "Identity":
-		return Identity{}, nil
 	case "Rotate":
 		return Rotate{Degrees: signed(r, l*30), Fill: fill}, nil
 	case "Posterize":
@@ -121,16 +132,11 @@ func tvOp(name string, m int, s tvSpace, r *rand.Rand, w, h int) (Op, error) {
 	if s.wide {
 		shear, rot, enh, tx, ty, postMax = 0.99, 135, 0.99, 32, 32, 6
 	}
+	if op, ok := magnitudeFreeOp(name); ok {
+		return op, nil
+	}
 	const fill = 0
 	switch name {
-	case "AutoContrast":
-		return AutoContrast{}, nil
-	case "Equalize":
-		return Equalize{}, nil
-	case "Invert":
-		return Invert{}, nil
-	case "Identity":
-		return Identity{}, nil
 	case "Rotate":
 		return Rotate{Degrees: signed(r, frac*rot), Fill: fill}, nil
 	case "ShearX":
