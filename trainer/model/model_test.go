@@ -1,0 +1,116 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/supcon/supcon/loss"
+)
+
+// tinyBatch makes n samples of c×h×w values, two views of n/2 images in
+// classes 0..classes-1, and their labels in sample order.
+func tinyBatch(seed uint64, n, c, h, w, classes int) ([]float32, []int) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float32, n*c*h*w)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = (i % (n / 2)) % classes
+	}
+	for i := range x {
+		s := i / (c * h * w)
+		x[i] = float32(rng.NormFloat64()*0.5) + float32(labels[s])*0.3
+	}
+	return x, labels
+}
+
+func newTestGraph(t *testing.T, spec Spec, batch int, head Head, kind loss.Kind) (*Model, *Graph, *Objective) {
+	t.Helper()
+	m, err := New(spec, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := &Objective{Options: loss.Options{Loss: kind, Views: 2, Normalize: true, Workers: 1}}
+	g, err := m.NewGraph(GraphOptions{Batch: batch, Train: true, Head: head, Loss: obj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return m, g, obj
+}
+
+func runLoss(t *testing.T, g *Graph, obj *Objective, x []float32, labels []int) float64 {
+	t.Helper()
+	if err := g.SetImages(x); err != nil {
+		t.Fatal(err)
+	}
+	obj.SetBatch(labels, nil)
+	if err := g.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return obj.Result.Value
+}
+
+// TestGradientMatchesFiniteDifferences checks the whole graph's gradient
+// (gorgonia's ops, ours and the injected loss gradient) along a random
+// direction in parameter space against a central difference.
+func TestGradientMatchesFiniteDifferences(t *testing.T) {
+	cases := []struct {
+		name string
+		spec Spec
+		head Head
+		kind loss.Kind
+	}{
+		{"mlp-supcon", Spec{Encoder: "mlp", Channels: 1, Height: 4, Width: 4, ProjectionDim: 8}, ProjectionHead, loss.SupConOut},
+		{"cnn-supcon", Spec{Encoder: "cnn-small", Channels: 2, Height: 6, Width: 6, ProjectionDim: 8}, ProjectionHead, loss.SupConOut},
+		{"cnn-ce", Spec{Encoder: "cnn-small", Channels: 1, Height: 5, Width: 5, Classes: 3}, ClassifierHead, loss.CrossEntropy},
+		{"resnet-simclr", Spec{Encoder: "resnet-small", Channels: 3, Height: 8, Width: 8, ProjectionDim: 8}, ProjectionHead, loss.SimCLR},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			const batch = 8
+			m, g, obj := newTestGraph(t, tc.spec, batch, tc.head, tc.kind)
+			x, labels := tinyBatch(1, batch, tc.spec.Channels, tc.spec.Height, tc.spec.Width, 3)
+			runLoss(t, g, obj, x, labels)
+			rng := rand.New(rand.NewPCG(3, 4))
+			var analytic, norm float64
+			dirs := map[*Param][]float32{}
+			for _, p := range g.Learned() {
+				d := make([]float32, p.Size())
+				for j := range d {
+					d[j] = float32(rng.NormFloat64())
+					norm += float64(d[j]) * float64(d[j])
+				}
+				dirs[p] = d
+			}
+			for i, p := range g.Learned() {
+				d, grad := dirs[p], g.Gradient(i)
+				for j := range d {
+					d[j] /= float32(math.Sqrt(norm))
+					analytic += float64(d[j]) * float64(grad[j])
+				}
+			}
+			if len(dirs) != len(m.Params.Learned()) {
+				t.Fatalf("gradients for %d tensors, model learns %d", len(dirs), len(m.Params.Learned()))
+			}
+			const eps = 3e-3
+			shift := func(s float32) {
+				for p, d := range dirs {
+					for j := range d {
+						p.Data[j] += s * d[j]
+					}
+				}
+			}
+			shift(eps)
+			up := runLoss(t, g, obj, x, labels)
+			shift(-2 * eps)
+			down := runLoss(t, g, obj, x, labels)
+			shift(eps)
+			numeric := (up - down) / (2 * eps)
+			if math.Abs(numeric-analytic) > 0.015*math.Abs(analytic)+1e-4 {
+				t.Fatalf("directional derivative: analytic %.6g, finite differences %.6g", analytic, numeric)
+			}
+			t.Logf("analytic %.6g numeric %.6g", analytic, numeric)
+		})
+	}
+}

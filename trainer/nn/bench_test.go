@@ -1,0 +1,159 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// The cnn-small encoder at batch 256 of 28×28×1 views:
+// conv3x3 1→32 s1 + BN + ReLU, conv3x3 32→64 s2 + BN + ReLU,
+// conv3x3 64→128 s2 + BN + ReLU, global average pool → (256, 128).
+
+const benchN = 256
+
+type benchLayer struct {
+	conv        *Conv2D
+	bn          *BatchNorm
+	h, w        int // input size
+	ho, wo      int
+	x, wt, y, z []float32 // input, weights, conv output, BN+ReLU output
+	dx, dw, dy  []float32 // dy: gradient at the conv output
+	dz          []float32 // gradient at the BN output
+	gamma, beta []float32
+	dg, db      []float32
+}
+
+type cnnSmall struct {
+	layers    []*benchLayer
+	pooled    []float32
+	dpooled   []float32
+	input     []float32
+	flopsStep float64 // per view, forward + backward
+}
+
+func newCNNSmall() *cnnSmall {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m := &cnnSmall{}
+	specs := []struct{ ci, co, stride int }{{1, 32, 1}, {32, 64, 2}, {64, 128, 2}}
+	h, w := 28, 28
+	x, _ := randVec(rng, benchN*h*w, 1)
+	m.input = x
+	for i, s := range specs {
+		l := &benchLayer{conv: &Conv2D{Ci: s.ci, Co: s.co, KH: 3, KW: 3, Stride: s.stride, Pad: 1},
+			bn: NewBatchNorm(s.co, true), h: h, w: w}
+		l.ho, l.wo = l.conv.OutSize(h, w)
+		l.x = x
+		l.wt, _ = randVec(rng, l.conv.WeightLen(), 0.1)
+		out := s.co * benchN * l.ho * l.wo
+		l.y, l.z = make([]float32, out), make([]float32, out)
+		l.dy, l.dz = make([]float32, out), make([]float32, out)
+		if i > 0 {
+			l.dx = make([]float32, len(x))
+		}
+		l.dw = make([]float32, len(l.wt))
+		l.gamma, _ = randVec(rng, s.co, 0.1)
+		for j := range l.gamma {
+			l.gamma[j]++
+		}
+		l.beta, _ = randVec(rng, s.co, 0.1)
+		l.dg, l.db = make([]float32, s.co), make([]float32, s.co)
+		m.flopsStep += float64(2*s.co*l.conv.Ci*9*l.ho*l.wo) * 3
+		if i == 0 {
+			m.flopsStep -= float64(2 * s.co * l.conv.Ci * 9 * l.ho * l.wo)
+		}
+		m.layers = append(m.layers, l)
+		x, h, w = l.z, l.ho, l.wo
+	}
+	last := m.layers[len(m.layers)-1]
+	m.pooled = make([]float32, benchN*last.conv.Co)
+	m.dpooled, _ = randVec(rng, len(m.pooled), 1)
+	return m
+}
+
+func (m *cnnSmall) forward() {
+	for _, l := range m.layers {
+		l.conv.Forward(l.y, l.x, l.wt, benchN, l.h, l.w)
+		l.bn.Forward(l.z, l.y, l.gamma, l.beta, benchN*l.ho*l.wo)
+	}
+	last := m.layers[len(m.layers)-1]
+	GlobalAvgPool(m.pooled, last.z, last.conv.Co, benchN, last.ho*last.wo)
+}
+
+func (m *cnnSmall) backward() {
+	last := m.layers[len(m.layers)-1]
+	GlobalAvgPoolBackward(last.dz, m.dpooled, last.conv.Co, benchN, last.ho*last.wo)
+	for i := len(m.layers) - 1; i >= 0; i-- {
+		l := m.layers[i]
+		l.bn.Backward(l.dy, l.dg, l.db, l.y, l.dz, benchN*l.ho*l.wo)
+		l.conv.Backward(l.dx, l.dw, l.x, l.wt, l.dy, benchN, l.h, l.w)
+		if i > 0 {
+			copy(m.layers[i-1].dz, l.dx) // the next layer's dx is this one's dz
+		}
+	}
+}
+
+func reportViews(b *testing.B) {
+	b.ReportMetric(float64(b.N*benchN)/b.Elapsed().Seconds(), "views/s")
+}
+
+func BenchmarkCNNSmall(b *testing.B) {
+	m := newCNNSmall()
+	m.forward()
+	m.backward()
+	names := []string{"conv1", "conv2", "conv3"}
+	for i, l := range m.layers {
+		flops := float64(2 * l.conv.Co * l.conv.Ci * 9 * benchN * l.ho * l.wo)
+		b.Run(names[i]+"/fwd", func(b *testing.B) {
+			for b.Loop() {
+				l.conv.Forward(l.y, l.x, l.wt, benchN, l.h, l.w)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			reportViews(b)
+		})
+		b.Run(names[i]+"/bwd", func(b *testing.B) {
+			for b.Loop() {
+				l.conv.Backward(l.dx, l.dw, l.x, l.wt, l.dy, benchN, l.h, l.w)
+			}
+			f := flops
+			if l.dx != nil {
+				f *= 2
+			}
+			b.ReportMetric(f*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			reportViews(b)
+		})
+		mm := benchN * l.ho * l.wo
+		b.Run("bn"+names[i][4:]+"/fwd", func(b *testing.B) {
+			for b.Loop() {
+				l.bn.Forward(l.z, l.y, l.gamma, l.beta, mm)
+			}
+			reportViews(b)
+		})
+		b.Run("bn"+names[i][4:]+"/bwd", func(b *testing.B) {
+			for b.Loop() {
+				l.bn.Backward(l.dy, l.dg, l.db, l.y, l.dz, mm)
+			}
+			reportViews(b)
+		})
+	}
+	last := m.layers[len(m.layers)-1]
+	b.Run("pool/fwd", func(b *testing.B) {
+		for b.Loop() {
+			GlobalAvgPool(m.pooled, last.z, last.conv.Co, benchN, last.ho*last.wo)
+		}
+		reportViews(b)
+	})
+	b.Run("pool/bwd", func(b *testing.B) {
+		for b.Loop() {
+			GlobalAvgPoolBackward(last.dz, m.dpooled, last.conv.Co, benchN, last.ho*last.wo)
+		}
+		reportViews(b)
+	})
+	b.Run("chain", func(b *testing.B) {
+		for b.Loop() {
+			m.forward()
+			m.backward()
+		}
+		b.ReportMetric(m.flopsStep*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		reportViews(b)
+	})
+}

@@ -1,0 +1,161 @@
+package trainer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+func toyConfig(data string) Config {
+	c := DefaultConfig()
+	c.Data = []string{data}
+	c.P, c.K, c.Views = 4, 4, 2
+	c.Epochs = 3
+	c.Seed = 5
+	c.LR = 0.1
+	c.Mean, c.Std = []float32{0.5}, []float32{0.25}
+	return c
+}
+
+func losses(t *testing.T, dir string) []float64 {
+	t.Helper()
+	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float64
+	for _, m := range ms {
+		out = append(out, m.Loss)
+	}
+	return out
+}
+
+func finalParams(t *testing.T, dir string) map[string][]float32 {
+	t.Helper()
+	p, err := LatestCheckpoint(filepath.Join(dir, CheckpointDir))
+	if err != nil || p == "" {
+		t.Fatalf("no checkpoint in %s: %v", dir, err)
+	}
+	ck, err := ReadCheckpoint(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]float32{}
+	for _, p := range ck.Model.Params.List {
+		out[p.Name] = p.Data
+	}
+	return out
+}
+
+func TestTrainLossDecreases(t *testing.T) {
+	data := writeToyDataset(t, t.TempDir(), 96, 6, 8, 2, 1)
+	for _, tc := range []struct{ model, loss string }{
+		{"cnn-small", "supcon-out"}, {"mlp", "supcon-in"}, {"cnn-small", "simclr"}, {"mlp", "ce"},
+	} {
+		t.Run(tc.model+"-"+tc.loss, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := toyConfig(data)
+			cfg.Model, cfg.Loss, cfg.Epochs = tc.model, tc.loss, 6
+			sum, err := Train(context.Background(), dir, cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := losses(t, dir)
+			if int64(len(l)) != sum.Steps || len(l) < 30 {
+				t.Fatalf("%d metric lines for %d steps", len(l), sum.Steps)
+			}
+			first, last := mean(l[:5]), mean(l[len(l)-5:])
+			t.Logf("%s: %d steps, loss %.4f -> %.4f", tc.loss, len(l), first, last)
+			if !(last < 0.9*first) {
+				t.Fatalf("loss did not decrease: first steps %.4f, last steps %.4f", first, last)
+			}
+			for _, f := range []string{ConfigFile, LossCurveFile} {
+				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// TestTrainReproducible: the same data, settings and seed give the same
+// losses and weights bit for bit, on 1 core or 2.
+func TestTrainReproducible(t *testing.T) {
+	data := writeToyDataset(t, t.TempDir(), 64, 4, 8, 2, 2)
+	cfg := toyConfig(data)
+	var runs []string
+	for _, procs := range []int{1, 2, 1} {
+		old := runtime.GOMAXPROCS(procs)
+		dir := t.TempDir()
+		if _, err := Train(context.Background(), dir, cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		runtime.GOMAXPROCS(old)
+		runs = append(runs, dir)
+	}
+	want, wantP := losses(t, runs[0]), finalParams(t, runs[0])
+	for _, dir := range runs[1:] {
+		if got := losses(t, dir); !slices.Equal(got, want) {
+			t.Fatalf("losses differ between runs:\n%v\n%v", want, got)
+		}
+		for name, w := range wantP {
+			if !slices.Equal(finalParams(t, dir)[name], w) {
+				t.Fatalf("final %s differs between runs", name)
+			}
+		}
+	}
+}
+
+// TestResumeEquivalence: a run stopped and resumed gives the same losses and
+// final weights as one that never stopped.
+func TestResumeEquivalence(t *testing.T) {
+	data := writeToyDataset(t, t.TempDir(), 64, 4, 8, 2, 3)
+	cfg := toyConfig(data)
+	cfg.Model = "resnet-small"
+	cfg.Optimizer = "adam"
+	cfg.LR = 0.01
+	whole := t.TempDir()
+	sum, err := Train(context.Background(), whole, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := t.TempDir()
+	for _, stop := range []int64{5, 7} { // mid-epoch, twice
+		c := cfg
+		c.StopAfter = stop
+		c.Resume = stop != 5
+		s, err := Train(context.Background(), parts, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.Stopped || s.Steps != stop {
+			t.Fatalf("stop after %d: %+v", stop, s)
+		}
+	}
+	c := cfg
+	c.Resume = true
+	if _, err := Train(context.Background(), parts, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	want, got := losses(t, whole), losses(t, parts)
+	if int64(len(want)) != sum.Steps || !slices.Equal(got, want) {
+		t.Fatalf("losses of the resumed run differ:\n%v\n%v", want, got)
+	}
+	wantP, gotP := finalParams(t, whole), finalParams(t, parts)
+	for name, w := range wantP {
+		if !slices.Equal(gotP[name], w) {
+			t.Fatalf("final %s differs after resuming", name)
+		}
+	}
+}
