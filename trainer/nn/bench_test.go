@@ -1,9 +1,40 @@
 package nn
 
 import (
+	"flag"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 )
+
+// -gemm picks the matrix multiply for the benchmarks: "" (trainer/gemm),
+// "gonum" (gonum's pure-Go blocked sgemm, a stand-in for a fast GEMM) or
+// "noop" (no multiply at all: what remains is im2col, col2im, BN, pooling).
+var gemmFlag = flag.String("gemm", "", `GEMM for benchmarks: "", "gonum" or "noop"`)
+
+func useGemm(b *testing.B) {
+	old := sgemm
+	b.Cleanup(func() { sgemm = old })
+	switch *gemmFlag {
+	case "":
+	case "gonum":
+		sgemm = func(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, bb []float32, ldb int, beta float32, c []float32, ldc int) {
+			t := func(x bool) blas.Transpose {
+				if x {
+					return blas.Trans
+				}
+				return blas.NoTrans
+			}
+			gonum.Implementation{}.Sgemm(t(ta), t(tb), m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
+		}
+	case "noop":
+		sgemm = func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int) {}
+	default:
+		b.Fatalf("unknown -gemm %q", *gemmFlag)
+	}
+}
 
 // The cnn-small encoder at batch 256 of 28×28×1 views:
 // conv3x3 1→32 s1 + BN + ReLU, conv3x3 32→64 s2 + BN + ReLU,
@@ -97,6 +128,7 @@ func reportViews(b *testing.B) {
 }
 
 func BenchmarkCNNSmall(b *testing.B) {
+	useGemm(b)
 	m := newCNNSmall()
 	m.forward()
 	m.backward()
@@ -153,7 +185,7 @@ func BenchmarkCNNSmall(b *testing.B) {
 			m.forward()
 			m.backward()
 		}
-		b.ReportMetric(m.flopsStep*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		b.ReportMetric(m.flopsStep*benchN*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		reportViews(b)
 	})
 }

@@ -29,6 +29,10 @@ type Conv2D struct {
 	part [][]float32 // per-group partial weight gradients (group 0 writes dw)
 }
 
+// sgemm is the matrix multiply (a variable so that benchmarks can swap in
+// another implementation to see where the time goes).
+var sgemm = gemm.Sgemm
+
 // colBudget is the target size, in float32s, of one im2col chunk (a
 // variable so that tests can force many chunks on small shapes).
 var colBudget = 1 << 17
@@ -108,12 +112,12 @@ func (c *Conv2D) Forward(y, x, w []float32, n, h, wd int) {
 		c0 := n0 * g.ho * g.wo
 		nc := cnt * g.ho * g.wo
 		if g.direct {
-			gemm.Sgemm(false, false, c.Co, nc, g.k, 1, w, g.k, x[c0:], g.cols, 0, y[c0:], g.cols)
+			sgemm(false, false, c.Co, nc, g.k, 1, w, g.k, x[c0:], g.cols, 0, y[c0:], g.cols)
 			return
 		}
 		col := c.col[wk][:g.k*nc]
 		c.im2col(col, x, &g, n0, cnt)
-		gemm.Sgemm(false, false, c.Co, nc, g.k, 1, w, g.k, col, nc, 0, y[c0:], g.cols)
+		sgemm(false, false, c.Co, nc, g.k, 1, w, g.k, col, nc, 0, y[c0:], g.cols)
 	})
 }
 
@@ -185,20 +189,20 @@ func (c *Conv2D) backwardChunk(dx, dw, x, w, dy []float32, g *geom, wk, j, t int
 	}
 	if g.direct {
 		if dw != nil {
-			gemm.Sgemm(false, true, c.Co, g.k, nc, 1, dy[c0:], g.cols, x[c0:], g.cols, beta, c.part[j], g.k)
+			sgemm(false, true, c.Co, g.k, nc, 1, dy[c0:], g.cols, x[c0:], g.cols, beta, c.part[j], g.k)
 		}
 		if dx != nil {
-			gemm.Sgemm(true, false, g.k, nc, c.Co, 1, w, g.k, dy[c0:], g.cols, 0, dx[c0:], g.cols)
+			sgemm(true, false, g.k, nc, c.Co, 1, w, g.k, dy[c0:], g.cols, 0, dx[c0:], g.cols)
 		}
 		return
 	}
 	col := c.col[wk][:g.k*nc]
 	if dw != nil {
 		c.im2col(col, x, g, n0, cnt)
-		gemm.Sgemm(false, true, c.Co, g.k, nc, 1, dy[c0:], g.cols, col, nc, beta, c.part[j], g.k)
+		sgemm(false, true, c.Co, g.k, nc, 1, dy[c0:], g.cols, col, nc, beta, c.part[j], g.k)
 	}
 	if dx != nil {
-		gemm.Sgemm(true, false, g.k, nc, c.Co, 1, w, g.k, dy[c0:], g.cols, 0, col, nc)
+		sgemm(true, false, g.k, nc, c.Co, 1, w, g.k, dy[c0:], g.cols, 0, col, nc)
 		c.col2im(dx, col, g, n0, cnt)
 	}
 }

@@ -28,15 +28,14 @@
 // Khosla et al., "Supervised Contrastive Learning" (NeurIPS 2020), and its
 // public code:
 //
-//	| stage / data              | optimiser           | lr (batch)                   | schedule                     | wd   | other                    |
-//	|---------------------------|---------------------|------------------------------|------------------------------|------|--------------------------|
-//	| pre-training, CIFAR       | SGD, momentum 0.9   | 0.5 at batch 1024, linear    | 10 warm-up epochs, cosine    | 1e-4 | τ 0.1, 350 epochs, 2 views |
-//	|                           |                     | in batch (ScaleLR)           | to 0                         |      |                          |
-//	| pre-training, ImageNet    | LARS, momentum 0.9, | scaled with batch            | warm-up, cosine              | -    | τ 0.1, batch 6144, |
-//	|                           | η 0.001             |                              |                              |      | 350 epochs (700 R-200)   |
-//	| linear stage, ImageNet    | RMSProp             | -                            | -                            | -    | ~10 epochs suffice,      |
-//	|                           |                     |                              |                              |      | encoder frozen           |
-//	| linear stage, CIFAR       | SGD, momentum 0.9   | -                            | cosine                       | -    | ~10 epochs               |
+//	stage / data            optimiser               lr                       schedule              wd    other
+//	pre-training, CIFAR     SGD, momentum 0.9       0.5 at batch 1024,       10 warm-up epochs,    1e-4  τ 0.1, 350 epochs,
+//	                                                linear in batch          cosine                      2 views per image
+//	pre-training, ImageNet  LARS (SimCLR's:         -                        cosine                -     τ 0.1, batch 6144,
+//	                        μ 0.9, η 0.001)                                                              350 epochs (700 R-200)
+//	linear stage, ImageNet  RMSProp                 -                        -                     -     ~10 epochs suffice,
+//	                                                                                                     encoder frozen
+//	linear stage, CIFAR     SGD (public code)       -                        -                     -     ~10 epochs
 //
 // "-" marks what the paper does not state. Our CLI default, for every stage
 // unless a flag says otherwise: "sgd" with momentum 0.9 (no Nesterov), weight

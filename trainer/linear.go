@@ -1,0 +1,414 @@
+package trainer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/supcon/supcon/internal/progress"
+	"github.com/supcon/supcon/loss"
+	"github.com/supcon/supcon/trainer/input"
+	"github.com/supcon/supcon/trainer/model"
+	"github.com/supcon/supcon/trainer/optim"
+)
+
+// LinearConfig is a linear evaluation's settings: a linear classifier trained
+// with cross-entropy on the features of the run's frozen encoder.
+type LinearConfig struct {
+	// Data are the training shards; Val, optional, the shards to report
+	// top-1 on (made without augmentation, e.g. --policy none --views 1).
+	Data []string `json:"data"`
+	Val  []string `json:"val,omitempty"`
+	// Views is how many of each training record's stored views to use as
+	// training samples; 0 means all.
+	Views int `json:"views"`
+	// Epochs, Batch (samples per step), LR (peak, cosine to 0), Momentum and
+	// WeightDecay of the classifier's SGD. Momentum and WeightDecay < 0 mean
+	// the optimiser's defaults.
+	Epochs      int     `json:"epochs"`
+	Batch       int     `json:"batch"`
+	Optimizer   string  `json:"optimizer"`
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"`
+	WeightDecay float64 `json:"weight_decay"`
+	// Seed fixes the classifier's initial weights and the sample order.
+	Seed int64 `json:"seed"`
+	// Corrupt is the corrupt-record policy, "fail" or "skip".
+	Corrupt string `json:"corrupt"`
+}
+
+// DefaultLinearConfig returns the defaults: 10 epochs (the paper: the linear
+// stage needs as few as 10), batch 256, SGD momentum 0.9, lr 0.1 with a
+// cosine decay, no weight decay, every stored view.
+func DefaultLinearConfig() LinearConfig {
+	return LinearConfig{Epochs: 10, Batch: 256, Optimizer: "sgd", LR: 0.1, Momentum: -1, WeightDecay: 0, Corrupt: "fail"}
+}
+
+// LinearReport is what Linear measured; it is also written to linear.json.
+type LinearReport struct {
+	Checkpoint   string  `json:"checkpoint"`
+	Encoder      string  `json:"encoder"`
+	FeatureDim   int     `json:"feature_dim"`
+	Classes      int     `json:"classes"`
+	TrainImages  int     `json:"train_images"`
+	TrainSamples int     `json:"train_samples"`
+	Epochs       int     `json:"epochs"`
+	Steps        int64   `json:"steps"`
+	FinalLoss    float64 `json:"final_loss"`
+	TrainTop1    float64 `json:"train_top1"`
+	ValImages    int     `json:"val_images,omitempty"`
+	ValTop1      float64 `json:"val_top1,omitempty"`
+	ValTop5      float64 `json:"val_top5,omitempty"`
+}
+
+// Linear evaluates a pre-trained run: it loads the run's latest checkpoint,
+// computes the frozen encoder's features (batch norm in evaluation mode, no
+// gradient: the classifier's graph starts at the features, so nothing reaches
+// the encoder) for every training view and validation image, trains a linear
+// classifier on them with cross-entropy, and reports top-1 (and top-5) on the
+// validation data. It writes linear.ckpt (the model with its classifier),
+// linear.json and linear-metrics.jsonl into the run.
+func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io.Writer) (*LinearReport, error) {
+	if len(cfg.Data) == 0 {
+		return nil, errors.New("linear: no training data given")
+	}
+	if cfg.Epochs < 1 || cfg.Batch < 1 || cfg.LR <= 0 || cfg.Views < 0 {
+		return nil, fmt.Errorf("linear: epochs %d, batch %d, lr %g, views %d: need epochs, batch and lr positive", cfg.Epochs, cfg.Batch, cfg.LR, cfg.Views)
+	}
+	corrupt, err := input.ParseCorruptPolicy(cfg.Corrupt)
+	if err != nil {
+		return nil, err
+	}
+	var rf runFile
+	raw, err := os.ReadFile(filepath.Join(runDir, ConfigFile))
+	if err != nil {
+		return nil, fmt.Errorf("linear: %s is not a training run: %w", runDir, err)
+	}
+	if err := json.Unmarshal(raw, &rf); err != nil {
+		return nil, fmt.Errorf("linear: %s: %w", ConfigFile, err)
+	}
+	ckPath, err := LatestCheckpoint(filepath.Join(runDir, CheckpointDir))
+	if err != nil {
+		return nil, err
+	}
+	if ckPath == "" {
+		return nil, fmt.Errorf("linear: run %s has no checkpoint", runDir)
+	}
+	ck, err := ReadCheckpoint(ckPath)
+	if err != nil {
+		return nil, err
+	}
+	m := ck.Model
+	rep := &LinearReport{Checkpoint: ckPath, Encoder: m.Spec.Encoder, FeatureDim: m.FeatureDim, Epochs: cfg.Epochs}
+	norm := normalizer{mean: rf.Config.Mean, std: rf.Config.Std}
+
+	fg, err := m.NewGraph(model.GraphOptions{Batch: cfg.Batch, Head: model.NoHead})
+	if err != nil {
+		return nil, err
+	}
+	defer fg.Close()
+	train, err := extractFeatures(ctx, fg, m.Spec, cfg.Data, cfg.Views, corrupt, norm, progressOut, "train features")
+	if err != nil {
+		return nil, err
+	}
+	rep.TrainImages, rep.TrainSamples = train.images, len(train.labels)
+	var val *featureSet
+	if len(cfg.Val) > 0 {
+		if val, err = extractFeatures(ctx, fg, m.Spec, cfg.Val, 1, corrupt, norm, progressOut, "val features"); err != nil {
+			return nil, err
+		}
+		rep.ValImages = val.images
+	}
+	classes := max(len(rf.Classes), train.classes)
+	if val != nil {
+		classes = max(classes, val.classes)
+	}
+	rep.Classes = classes
+	if err := m.AddClassifier(classes, cfg.Seed); err != nil {
+		return nil, err
+	}
+
+	obj := &model.Objective{Options: loss.Options{Loss: loss.CrossEntropy}}
+	cg, err := m.NewGraph(model.GraphOptions{Batch: cfg.Batch, Features: true, Head: model.ClassifierHead, Loss: obj})
+	if err != nil {
+		return nil, err
+	}
+	defer cg.Close()
+	params := make([]*optim.Param, len(cg.Learned()))
+	for i, p := range cg.Learned() {
+		k := optim.Weight
+		if p.Kind != model.Weight {
+			k = optim.NoDecay
+		}
+		params[i] = &optim.Param{Name: p.Name, Value: p.Data, Kind: k}
+	}
+	oc, err := optim.Defaults(cfg.Optimizer)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Momentum >= 0 {
+		oc.Momentum = cfg.Momentum
+	}
+	if cfg.WeightDecay >= 0 {
+		oc.WeightDecay = cfg.WeightDecay
+	}
+	opt, err := optim.New(cfg.Optimizer, oc, params)
+	if err != nil {
+		return nil, err
+	}
+	n := len(train.labels)
+	stepsEpoch := int64((n + cfg.Batch - 1) / cfg.Batch)
+	sched := optim.Schedule{Peak: cfg.LR, TotalSteps: stepsEpoch * int64(cfg.Epochs), Decay: optim.Cosine}
+	mf, err := os.Create(filepath.Join(runDir, LinearMetrics))
+	if err != nil {
+		return nil, fmt.Errorf("linear: %w", err)
+	}
+	defer mf.Close()
+	mw := bufio.NewWriter(mf)
+	var meter *progress.Meter
+	if progressOut != nil {
+		meter = progress.New(progressOut, "linear steps", sched.TotalSteps)
+	}
+	d := m.FeatureDim
+	feats := make([]float32, cfg.Batch*d)
+	labels := make([]int, cfg.Batch)
+	var step int64
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		perm := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(epoch)+1)).Perm(n)
+		for start := 0; start < n; start += cfg.Batch {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			// The last batch wraps round to the epoch's first samples so
+			// that every step has a full batch.
+			for j := 0; j < cfg.Batch; j++ {
+				s := perm[(start+j)%n]
+				copy(feats[j*d:(j+1)*d], train.x[s*d:(s+1)*d])
+				labels[j] = train.labels[s]
+			}
+			if err := cg.SetFeatures(feats); err != nil {
+				return nil, err
+			}
+			obj.SetBatch(labels, nil)
+			if err := cg.Run(); err != nil {
+				return nil, fmt.Errorf("linear step %d: %w", step+1, err)
+			}
+			for i := range params {
+				params[i].Grad = cg.Gradient(i)
+			}
+			lr := sched.LR(step)
+			if err := opt.Step(lr); err != nil {
+				return nil, err
+			}
+			step++
+			rep.FinalLoss = obj.Result.Value
+			line, _ := json.Marshal(Metric{Step: step, Epoch: epoch, Batch: start / cfg.Batch, Loss: obj.Result.Value, LR: lr})
+			mw.Write(append(line, '\n'))
+			if meter != nil {
+				meter.Add(1)
+			}
+		}
+	}
+	if meter != nil {
+		meter.Done()
+	}
+	if err := mw.Flush(); err != nil {
+		return nil, fmt.Errorf("linear: %w", err)
+	}
+	rep.Steps = step
+
+	lg, err := m.NewGraph(model.GraphOptions{Batch: cfg.Batch, Features: true, Head: model.ClassifierHead})
+	if err != nil {
+		return nil, err
+	}
+	defer lg.Close()
+	if rep.TrainTop1, _, err = topK(lg, train); err != nil {
+		return nil, err
+	}
+	if val != nil {
+		if rep.ValTop1, rep.ValTop5, err = topK(lg, val); err != nil {
+			return nil, err
+		}
+	}
+	if err := WriteCheckpoint(filepath.Join(runDir, LinearFile), &Checkpoint{Step: step, Model: m}); err != nil {
+		return nil, err
+	}
+	out, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(filepath.Join(runDir, LinearResult), append(out, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("linear: %w", err)
+	}
+	return rep, nil
+}
+
+// featureSet holds features, one row of FeatureDim per sample, and labels.
+type featureSet struct {
+	x       []float32
+	labels  []int
+	images  int
+	classes int
+}
+
+// normalizer maps pixels to (x/255 − mean)/std per channel.
+type normalizer struct{ mean, std []float32 }
+
+// chw converts one HWC uint8 view to normalised CHW float32 in dst.
+func (nz normalizer) chw(dst []float32, px []uint8, h, w, c int) {
+	for ch := 0; ch < c; ch++ {
+		mean, std := float32(0), float32(1)
+		if ch < len(nz.mean) {
+			mean = nz.mean[ch]
+		}
+		if ch < len(nz.std) && nz.std[ch] != 0 {
+			std = nz.std[ch]
+		}
+		out := dst[ch*h*w : (ch+1)*h*w]
+		for i := range out {
+			out[i] = (float32(px[i*c+ch])/255 - mean) / std
+		}
+	}
+}
+
+// extractFeatures runs the encoder (graph g, no head, evaluation mode) over
+// views of every record of the data, in the data's order.
+func extractFeatures(ctx context.Context, g *model.Graph, spec model.Spec, data []string, views int,
+	corrupt input.CorruptPolicy, nz normalizer, progressOut io.Writer, what string) (*featureSet, error) {
+	d, err := input.Open(ctx, data, input.Options{Corrupt: corrupt, NoRotate: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	r, err := d.Epoch(ctx, 0, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer r.Close()
+	h, w, c := spec.Height, spec.Width, spec.Channels
+	size := h * w * c
+	batch := g.Batch()
+	x := make([]float32, batch*size)
+	px := make([]uint8, size)
+	fs := &featureSet{}
+	fill := 0
+	dim := 0
+	flush := func() error {
+		if fill == 0 {
+			return nil
+		}
+		clear(x[fill*size:])
+		if err := g.SetImages(x); err != nil {
+			return err
+		}
+		if err := g.Run(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		dim = g.OutputDim()
+		fs.x = append(fs.x, g.Output()[:fill*dim]...)
+		fill = 0
+		return nil
+	}
+	var meter *progress.Meter
+	if progressOut != nil {
+		meter = progress.New(progressOut, what, 0)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		if rec.Height != h || rec.Width != w || rec.Channels != c {
+			return nil, fmt.Errorf("%s: image %s is %d×%d×%d, the encoder takes %d×%d×%d", what, rec.ID, rec.Height, rec.Width, rec.Channels, h, w, c)
+		}
+		nv := len(rec.Views)
+		if views > 0 {
+			nv = min(nv, views)
+		}
+		for v := 0; v < nv; v++ {
+			if err := input.DecodeView(px, &rec.Multiview, v); err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
+			nz.chw(x[fill*size:(fill+1)*size], px, h, w, c)
+			fs.labels = append(fs.labels, int(rec.Label))
+			fs.classes = max(fs.classes, int(rec.Label)+1)
+			if fill++; fill == batch {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		fs.images++
+		if meter != nil {
+			meter.Add(1)
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if meter != nil {
+		meter.Done()
+	}
+	if fs.images == 0 {
+		return nil, fmt.Errorf("%s: the data holds no records", what)
+	}
+	return fs, nil
+}
+
+// topK returns the top-1 and top-5 accuracy of the classifier graph g on fs.
+func topK(g *model.Graph, fs *featureSet) (top1, top5 float64, err error) {
+	batch := g.Batch()
+	n := len(fs.labels)
+	d := len(fs.x) / n
+	in := make([]float32, batch*d)
+	var hit1, hit5 int
+	for start := 0; start < n; start += batch {
+		cnt := min(batch, n-start)
+		copy(in, fs.x[start*d:(start+cnt)*d])
+		clear(in[cnt*d:])
+		if err := g.SetFeatures(in); err != nil {
+			return 0, 0, err
+		}
+		if err := g.Run(); err != nil {
+			return 0, 0, err
+		}
+		out, k := g.Output(), g.OutputDim()
+		for i := 0; i < cnt; i++ {
+			row := out[i*k : (i+1)*k]
+			rank := rankOf(row, fs.labels[start+i])
+			if rank < 1 {
+				hit1++
+			}
+			if rank < 5 {
+				hit5++
+			}
+		}
+	}
+	return float64(hit1) / float64(n), float64(hit5) / float64(n), nil
+}
+
+// rankOf returns how many logits are greater than the label's (ties count
+// against it, so a constant output is never right by luck).
+func rankOf(row []float32, label int) int {
+	if label >= len(row) {
+		return math.MaxInt
+	}
+	v := row[label]
+	r := 0
+	for j, x := range row {
+		if j != label && x >= v {
+			r++
+		}
+	}
+	return r
+}
+

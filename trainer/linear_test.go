@@ -1,0 +1,55 @@
+package trainer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLinearOnFrozenEncoder(t *testing.T) {
+	tmp := t.TempDir()
+	data := writeToyDataset(t, filepath.Join(tmp, "train"), 96, 6, 8, 2, 4)
+	val := writeToyDataset(t, filepath.Join(tmp, "val"), 60, 6, 8, 1, 5)
+	run := filepath.Join(tmp, "run")
+	cfg := toyConfig(data)
+	cfg.Epochs = 6
+	if _, err := Train(context.Background(), run, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := finalParams(t, run)
+	lc := DefaultLinearConfig()
+	lc.Data, lc.Val, lc.Batch, lc.Epochs = []string{data}, []string{val}, 32, 20
+	rep, err := Linear(context.Background(), run, lc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", rep)
+	if rep.ValImages != 60 || rep.TrainSamples != 192 || rep.Classes != 6 {
+		t.Fatalf("counted %d val images, %d train samples, %d classes", rep.ValImages, rep.TrainSamples, rep.Classes)
+	}
+	if rep.ValTop1 < 0.6 { // chance is 1/6
+		t.Fatalf("val top-1 %.3f", rep.ValTop1)
+	}
+	// The encoder is frozen: linear.ckpt holds the same encoder weights.
+	ck, err := ReadCheckpoint(filepath.Join(run, LinearFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ck.Model.Params.List {
+		if w, ok := before[p.Name]; ok {
+			for i := range w {
+				if w[i] != p.Data[i] {
+					t.Fatalf("encoder tensor %s changed during linear evaluation", p.Name)
+				}
+			}
+		} else if p.Name != "classifier.w" && p.Name != "classifier.b" {
+			t.Fatalf("unexpected tensor %s", p.Name)
+		}
+	}
+	for _, f := range []string{LinearResult, LinearMetrics} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
