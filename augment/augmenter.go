@@ -49,6 +49,10 @@ type Options struct {
 	// Interpolation is the resize filter: Bilinear (SupCon, the default) or
 	// Bicubic (SimCLR).
 	Interpolation Interpolation
+	// NoFlip turns off CropRandom's horizontal flip (digits, text: data
+	// whose mirror image is another thing). The coin is still drawn, so the
+	// crop and the policy's ops are the same as with flips.
+	NoFlip bool
 }
 
 // An Augmenter makes views of images with one policy. It is immutable
@@ -143,7 +147,7 @@ func (a *Augmenter) Plan(bounds image.Rectangle, seed int64, id string, view, ep
 		p.Crop = centerSquare(bounds.Dx(), bounds.Dy(), 0.875).Add(bounds.Min)
 	default:
 		p.Crop = randomCrop(r, bounds.Dx(), bounds.Dy(), a.opt.MinArea, a.policy.Convention()).Add(bounds.Min)
-		p.Flip = coin(r, 0.5)
+		p.Flip = coin(r, 0.5) && !a.opt.NoFlip
 	}
 	p.Ops = a.policy.Ops(r, w, h)
 	return p

@@ -42,6 +42,13 @@ type Config struct {
 	Labels []string
 	// MinArea is the random crop's smallest area fraction (0: the augment default).
 	MinArea float64
+	// Crop is how views are cut out: "random" (a training view: random
+	// resized crop and flip; "" means random), "center" (an evaluation
+	// view: the centred square, resized) or "none" (the whole image, which
+	// must then already be Size×Size).
+	Crop string
+	// NoFlip turns off the random crop's horizontal flip.
+	NoFlip bool
 }
 
 // Validate checks the configuration, naming the first bad field.
@@ -82,7 +89,18 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) augmenter() (*augment.Augmenter, error) {
-	a, err := augment.New(c.Policy, augment.Options{Size: c.Size, Channels: c.Channels, MinArea: c.MinArea})
+	var crop augment.CropMode
+	switch c.Crop {
+	case "", "random":
+		crop = augment.CropRandom
+	case "center":
+		crop = augment.CropCenter
+	case "none":
+		crop = augment.CropNone
+	default:
+		return nil, fmt.Errorf("--crop %q: want random, center or none", c.Crop)
+	}
+	a, err := augment.New(c.Policy, augment.Options{Size: c.Size, Channels: c.Channels, MinArea: c.MinArea, Crop: crop, NoFlip: c.NoFlip})
 	if err != nil {
 		return nil, fmt.Errorf("--policy %q: %w", c.Policy, err)
 	}

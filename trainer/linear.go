@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/supcon/supcon/internal/progress"
 	"github.com/supcon/supcon/loss"
@@ -163,6 +164,12 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	if err != nil {
 		return nil, err
 	}
+	// The classifier trains on standardised features (each dimension to mean
+	// 0 and deviation 1 over the training samples), which makes plain SGD
+	// well conditioned whatever the encoder's scale; the standardisation is
+	// then folded into the classifier, so it takes the raw features.
+	mu, sigma := featureStats(train)
+	std := standardize(train.x, mu, sigma)
 	n := len(train.labels)
 	stepsEpoch := int64((n + cfg.Batch - 1) / cfg.Batch)
 	sched := optim.Schedule{Peak: cfg.LR, TotalSteps: stepsEpoch * int64(cfg.Epochs), Decay: optim.Cosine}
@@ -180,6 +187,7 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	feats := make([]float32, cfg.Batch*d)
 	labels := make([]int, cfg.Batch)
 	var step int64
+	last := time.Now()
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		perm := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(epoch)+1)).Perm(n)
 		for start := 0; start < n; start += cfg.Batch {
@@ -190,7 +198,7 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 			// that every step has a full batch.
 			for j := 0; j < cfg.Batch; j++ {
 				s := perm[(start+j)%n]
-				copy(feats[j*d:(j+1)*d], train.x[s*d:(s+1)*d])
+				copy(feats[j*d:(j+1)*d], std[s*d:(s+1)*d])
 				labels[j] = train.labels[s]
 			}
 			if err := cg.SetFeatures(feats); err != nil {
@@ -209,7 +217,10 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 			}
 			step++
 			rep.FinalLoss = obj.Result.Value
-			line, _ := json.Marshal(Metric{Step: step, Epoch: epoch, Batch: start / cfg.Batch, Loss: obj.Result.Value, LR: lr})
+			now := time.Now()
+			line, _ := json.Marshal(Metric{Step: step, Epoch: epoch, Batch: start / cfg.Batch, Loss: obj.Result.Value, LR: lr,
+				ViewsPerSec: float64(cfg.Batch) / now.Sub(last).Seconds()})
+			last = now
 			mw.Write(append(line, '\n'))
 			if meter != nil {
 				meter.Add(1)
@@ -223,6 +234,7 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 		return nil, fmt.Errorf("linear: %w", err)
 	}
 	rep.Steps = step
+	foldStandardization(m, mu, sigma)
 
 	lg, err := m.NewGraph(model.GraphOptions{Batch: cfg.Batch, Features: true, Head: model.ClassifierHead})
 	if err != nil {
@@ -412,3 +424,66 @@ func rankOf(row []float32, label int) int {
 	return r
 }
 
+
+// featureStats returns every feature dimension's mean and standard deviation
+// over the set (float64 sums in sample order; a deviation below 1e-6 counts
+// as 1, for dimensions that never vary).
+func featureStats(fs *featureSet) (mu, sigma []float64) {
+	n := len(fs.labels)
+	d := len(fs.x) / n
+	mu, sigma = make([]float64, d), make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j, v := range fs.x[i*d : (i+1)*d] {
+			mu[j] += float64(v)
+		}
+	}
+	for j := range mu {
+		mu[j] /= float64(n)
+	}
+	for i := 0; i < n; i++ {
+		for j, v := range fs.x[i*d : (i+1)*d] {
+			e := float64(v) - mu[j]
+			sigma[j] += e * e
+		}
+	}
+	for j := range sigma {
+		sigma[j] = math.Sqrt(sigma[j] / float64(n))
+		if sigma[j] < 1e-6 {
+			sigma[j] = 1
+		}
+	}
+	return mu, sigma
+}
+
+// standardize returns (x − mu)/sigma per dimension, in a new slice.
+func standardize(x []float32, mu, sigma []float64) []float32 {
+	d := len(mu)
+	out := make([]float32, len(x))
+	for i := range x {
+		j := i % d
+		out[i] = float32((float64(x[i]) - mu[j]) / sigma[j])
+	}
+	return out
+}
+
+// foldStandardization rewrites the classifier trained on standardised
+// features, logits = ((f − mu)/sigma)·W + b, as one on raw features:
+// W'[j] = W[j]/sigma[j] and b' = b − Σ_j mu[j]/sigma[j]·W[j].
+func foldStandardization(m *model.Model, mu, sigma []float64) {
+	w, b := m.Params.Get("classifier.w"), m.Params.Get("classifier.b")
+	c := len(b.Data)
+	bias := make([]float64, c)
+	for k := range bias {
+		bias[k] = float64(b.Data[k])
+	}
+	for j := range mu {
+		row := w.Data[j*c : (j+1)*c]
+		for k := range row {
+			bias[k] -= mu[j] / sigma[j] * float64(row[k])
+			row[k] = float32(float64(row[k]) / sigma[j])
+		}
+	}
+	for k := range bias {
+		b.Data[k] = float32(bias[k])
+	}
+}

@@ -94,6 +94,12 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	if info.Views > 0 && info.Views < cfg.Views {
 		return nil, fmt.Errorf("the data stores %d views per image, the run wants %d", info.Views, cfg.Views)
 	}
+	if cfg.Mean, err = perChannel("mean", cfg.Mean, info.Channels); err != nil {
+		return nil, err
+	}
+	if cfg.Std, err = perChannel("std", cfg.Std, info.Channels); err != nil {
+		return nil, err
+	}
 	images := int64(cfg.P * cfg.K)
 	rf := runFile{Config: cfg, Spec: cfg.specFor(info), Classes: info.Classes, Records: info.Records}
 	rf.StepsEpoch = max(1, (info.Records+images-1)/images)
@@ -374,4 +380,19 @@ func drawLossCurve(dir string) error {
 		return fmt.Errorf("loss curve: %w", err)
 	}
 	return nil
+}
+
+// perChannel expands one normalisation value to every channel.
+func perChannel(what string, v []float32, channels int) ([]float32, error) {
+	switch len(v) {
+	case 0, channels:
+		return v, nil
+	case 1:
+		out := make([]float32, channels)
+		for i := range out {
+			out[i] = v[0]
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s has %d values for %d channels", what, len(v), channels)
 }

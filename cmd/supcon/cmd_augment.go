@@ -60,6 +60,8 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")
 	fs.StringVar(&cfg.Compression, "compression", "none", "shard compression: none, gzip or zlib")
 	fs.Float64Var(&cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
+	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
+	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
 	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners, ", "))
 	bindBeamFlags(fs)

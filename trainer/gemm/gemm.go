@@ -1,40 +1,60 @@
 // Package gemm multiplies float32 matrices for the trainer's layers:
 // C = alpha·op(A)·op(B) + beta·C, row-major, with BLAS's sgemm semantics.
 //
-// Results are bit-identical for any GOMAXPROCS: work is split only over
-// blocks of C, and every element of C sums its k products in the same order.
+// The implementation follows BLIS: op(A) is packed into panels of mr rows and
+// op(B) into panels of nr columns (the packing absorbs the transposes, so all
+// four transpose combinations run at the same speed), k is cut into blocks of
+// at most a few hundred, and an mr×nr micro-kernel (AVX2/FMA assembly on
+// amd64, plain Go elsewhere) accumulates each tile of C in registers. Blocks
+// of C are shared among up to runtime.GOMAXPROCS(0) goroutines.
+//
+// Determinism: results are bit-identical for any GOMAXPROCS and any split of
+// the work. Work is split only over blocks of C, never over k; the k blocking
+// depends on k alone; and every element of C, whether it lies in a full or a
+// ragged edge tile, is computed by the same kernel, which sums its k products
+// one after another in increasing k order with one fused multiply-add each
+// (within a k block), then adds the block to C in increasing block order. The
+// cost is that the k sum of one element is never parallelised or split into
+// independent partial sums: a product with a huge k and a tiny m×n (such as
+// 32×9×200704) can only use as many goroutines as it has blocks of C, and
+// each k sum is a single dependent chain per element. Results do depend on
+// the kernel used (the assembly kernel fuses multiply and add, the Go one may
+// not), so two machines with different CPU features may differ in the last
+// bits.
 package gemm
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
 // op(X) is X or Xᵀ as transA/transB say. op(A) is m×k, op(B) is k×n and C is
 // m×n; lda, ldb and ldc are the row strides of A, B and C as stored. With
 // beta == 0, C is overwritten and its old contents (even NaN) are ignored.
-// It panics when a dimension, stride or slice length is inconsistent.
+// As in reference BLAS, with alpha == 0 or k == 0 A and B are not read and C
+// becomes beta·C. It panics when a dimension, stride or slice length is
+// inconsistent. Sgemm is safe for concurrent use on disjoint C.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	sgemm(useAsm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// scaleC sets C = beta·C, ignoring the old C when beta == 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
 	for i := 0; i < m; i++ {
-		crow := c[i*ldc : i*ldc+n]
-		for j := range crow {
-			var s float32
-			for l := 0; l < k; l++ {
-				var av, bv float32
-				if transA {
-					av = a[l*lda+i]
-				} else {
-					av = a[i*lda+l]
-				}
-				if transB {
-					bv = b[j*ldb+l]
-				} else {
-					bv = b[l*ldb+j]
-				}
-				s += av * bv
-			}
-			if beta == 0 {
-				crow[j] = alpha * s
-			} else {
-				crow[j] = alpha*s + beta*crow[j]
-			}
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
 		}
 	}
 }

@@ -17,6 +17,8 @@ type builder struct {
 	train bool // batch norm uses batch statistics and updates its running ones
 	input *G.Node
 
+	timer     *Timings
+
 	learn     G.Nodes
 	learnedBy []*Param
 	nodeOf    map[*Param]*G.Node
@@ -26,7 +28,7 @@ func newBuilder(m *Model, seed int64, batch int, train bool) (*builder, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("batch of %d samples", batch)
 	}
-	b := &builder{m: m, seed: seed, g: G.NewGraph(), batch: batch, train: train, nodeOf: map[*Param]*G.Node{}}
+	b := &builder{m: m, seed: seed, g: G.NewGraph(), batch: batch, train: train, nodeOf: map[*Param]*G.Node{}, timer: &Timings{}}
 	s := m.Spec
 	var shape tensor.Shape
 	if s.Encoder == "mlp" {

@@ -13,7 +13,7 @@ import (
 // node per gradient. The first gradient is the call's own output; the others
 // are written into buffers that "pick" nodes, which depend on the call,
 // hand on without copying.
-func multiGrad(name string, inputs []*G.Node, shapes []tensor.Shape, run func(outs [][]float32, in [][]float32) error) ([]*G.Node, error) {
+func multiGrad(t *Timings, name string, inputs []*G.Node, shapes []tensor.Shape, run func(outs [][]float32, in [][]float32) error) ([]*G.Node, error) {
 	extra := make([]*tensor.Dense, len(shapes)-1)
 	for i := range extra {
 		extra[i] = tensor.New(tensor.WithShape(shapes[i+1]...), tensor.Of(tensor.Float32))
@@ -26,7 +26,7 @@ func multiGrad(name string, inputs []*G.Node, shapes []tensor.Shape, run func(ou
 	for i, t := range extra {
 		outs[i+1] = t.Data().([]float32)
 	}
-	call := newKernelOp(name, inDim, shapes[0], func(out []float32, in [][]float32) error {
+	call := newKernelOp(t, name, inDim, shapes[0], func(out []float32, in [][]float32) error {
 		outs[0] = out
 		return run(outs, in)
 	})
@@ -36,7 +36,7 @@ func multiGrad(name string, inputs []*G.Node, shapes []tensor.Shape, run func(ou
 	}
 	nodes := []*G.Node{first}
 	for i, t := range extra {
-		pick := newKernelOp(fmt.Sprintf("%s.%d", name, i+1), []int{first.Dims()}, shapes[i+1], func([]float32, [][]float32) error { return nil })
+		pick := newKernelOp(nil, fmt.Sprintf("%s.%d", name, i+1), []int{first.Dims()}, shapes[i+1], func([]float32, [][]float32) error { return nil })
 		pick.buf = t
 		n, err := pick.apply(first)
 		if err != nil {

@@ -49,6 +49,7 @@ type Graph struct {
 	cost    *G.Node
 	learned []*Param
 	grads   G.Nodes
+	timer   *Timings
 }
 
 // NewGraph builds and compiles a graph on the model.
@@ -85,9 +86,9 @@ func (m *Model) NewGraph(o GraphOptions) (*Graph, error) {
 	if len(m.Params.List) != declared {
 		return nil, fmt.Errorf("model: graph declared tensors the model did not have (a model not made by New)")
 	}
-	gr := &Graph{model: m, opt: o, g: b.g, input: b.input.Value().(*tensor.Dense), out: h}
+	gr := &Graph{model: m, opt: o, g: b.g, input: b.input.Value().(*tensor.Dense), out: h, timer: b.timer}
 	if o.Loss != nil {
-		if gr.cost, err = o.Loss.apply(h); err != nil {
+		if gr.cost, err = o.Loss.apply(h, b.timer); err != nil {
 			return nil, err
 		}
 		if len(b.learn) == 0 {
@@ -170,4 +171,11 @@ func (gr *Graph) Learned() []*Param { return gr.learned }
 // tensor. It is the graph's buffer: valid until the next run.
 func (gr *Graph) Gradient(i int) []float32 {
 	return gr.grads[i].Value().Data().([]float32)
+}
+
+// Timings turns on the timing of the graph's own ops and returns where they
+// accumulate.
+func (gr *Graph) Timings() *Timings {
+	gr.timer.On = true
+	return gr.timer
 }

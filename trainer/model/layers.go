@@ -19,7 +19,7 @@ func (b *builder) conv(x *G.Node, name string, out, k, stride, pad int) (*G.Node
 		return nil, fmt.Errorf("%s: input %d×%d too small", name, h, w)
 	}
 	_, wn := b.param(name+".w", Weight, heNormal(ci*k*k), out, ci*k*k)
-	op := newKernelOp(name, []int{4, 2}, tensor.Shape{out, n, ho, wo}, func(y []float32, in [][]float32) error {
+	op := newKernelOp(b.timer, name, []int{4, 2}, tensor.Shape{out, n, ho, wo}, func(y []float32, in [][]float32) error {
 		c.Forward(y, in[0], in[1], n, h, w)
 		return nil
 	})
@@ -27,14 +27,14 @@ func (b *builder) conv(x *G.Node, name string, out, k, stride, pad int) (*G.Node
 	op.diffWRT = []bool{needDX, true}
 	op.backward = func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		if !needDX {
-			dw := newKernelOp(name+".dw", []int{4, 2, 4}, tensor.Shape{out, ci * k * k}, func(dw []float32, in [][]float32) error {
+			dw := newKernelOp(b.timer, name+".dw", []int{4, 2, 4}, tensor.Shape{out, ci * k * k}, func(dw []float32, in [][]float32) error {
 				c.Backward(nil, dw, in[0], in[1], in[2], n, h, w)
 				return nil
 			})
 			dwn, err := dw.apply(inputs[0], inputs[1], grad)
 			return G.Nodes{nil, dwn}, err
 		}
-		g, err := multiGrad(name+".grad", []*G.Node{inputs[0], inputs[1], grad},
+		g, err := multiGrad(b.timer, name+".grad", []*G.Node{inputs[0], inputs[1], grad},
 			[]tensor.Shape{s.Clone(), {out, ci * k * k}},
 			func(outs [][]float32, in [][]float32) error {
 				c.Backward(outs[0], outs[1], in[0], in[1], in[2], n, h, w)
@@ -71,7 +71,7 @@ func (b *builder) bnLayer(x *G.Node, name string, relu bool, c, m int, rows bool
 		return nil, fmt.Errorf("%s: batch norm needs at least 2 values per channel to train", name)
 	}
 	shape := x.Shape().Clone()
-	op := newKernelOp(name, []int{len(shape), 1, 1}, shape, func(y []float32, in [][]float32) error {
+	op := newKernelOp(b.timer, name, []int{len(shape), 1, 1}, shape, func(y []float32, in [][]float32) error {
 		switch {
 		case train && rows:
 			bn.Forward1D(y, in[0], in[1], in[2], m)
@@ -89,7 +89,7 @@ func (b *builder) bnLayer(x *G.Node, name string, relu bool, c, m int, rows bool
 		if !train {
 			return nil, fmt.Errorf("%s: no gradient through batch norm in evaluation mode", name)
 		}
-		g, err := multiGrad(name+".grad", []*G.Node{inputs[0], grad},
+		g, err := multiGrad(b.timer, name+".grad", []*G.Node{inputs[0], grad},
 			[]tensor.Shape{shape, {c}, {c}},
 			func(outs [][]float32, in [][]float32) error {
 				if rows {
@@ -108,13 +108,13 @@ func (b *builder) bnLayer(x *G.Node, name string, relu bool, c, m int, rows bool
 func (b *builder) pool(x *G.Node) (*G.Node, error) {
 	s := x.Shape().Clone()
 	c, n, hw := s[0], s[1], s[2]*s[3]
-	op := newKernelOp("pool", []int{4}, tensor.Shape{n, c}, func(y []float32, in [][]float32) error {
+	op := newKernelOp(b.timer, "pool", []int{4}, tensor.Shape{n, c}, func(y []float32, in [][]float32) error {
 		nn.GlobalAvgPool(y, in[0], c, n, hw)
 		return nil
 	})
 	op.diffWRT = []bool{true}
 	op.backward = func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-		d := newKernelOp("pool.grad", []int{2}, s, func(dx []float32, in [][]float32) error {
+		d := newKernelOp(b.timer, "pool.grad", []int{2}, s, func(dx []float32, in [][]float32) error {
 			nn.GlobalAvgPoolBackward(dx, in[0], c, n, hw)
 			return nil
 		})
@@ -127,13 +127,13 @@ func (b *builder) pool(x *G.Node) (*G.Node, error) {
 // addReLU adds the residual join relu(a + b).
 func (b *builder) addReLU(x, y *G.Node) (*G.Node, error) {
 	s := x.Shape().Clone()
-	op := newKernelOp("add", []int{4, 4}, s, func(out []float32, in [][]float32) error {
+	op := newKernelOp(b.timer, "add", []int{4, 4}, s, func(out []float32, in [][]float32) error {
 		nn.Add(out, in[0], in[1], true)
 		return nil
 	})
 	op.diffWRT = []bool{true, true}
 	op.backward = func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-		d := newKernelOp("add.grad", []int{4, 4}, s, func(dx []float32, in [][]float32) error {
+		d := newKernelOp(b.timer, "add.grad", []int{4, 4}, s, func(dx []float32, in [][]float32) error {
 			nn.ReLUBackward(dx, in[0], in[1])
 			return nil
 		})

@@ -32,14 +32,14 @@ func (o *Objective) SetBatch(labels, keys []int) {
 
 // apply adds the loss on z (rows × cols) to the graph and returns the scalar
 // cost node.
-func (o *Objective) apply(z *G.Node) (*G.Node, error) {
+func (o *Objective) apply(z *G.Node, t *Timings) (*G.Node, error) {
 	shape := z.Shape()
 	if len(shape) != 2 {
 		return nil, fmt.Errorf("loss input has shape %v, want a matrix", shape)
 	}
 	rows, cols := shape[0], shape[1]
 	o.grad = tensor.New(tensor.WithShape(rows, cols), tensor.Of(tensor.Float32))
-	fwd := newKernelOp("loss", []int{2}, tensor.ScalarShape(), func(out []float32, in [][]float32) error {
+	fwd := newKernelOp(t, "loss", []int{2}, tensor.ScalarShape(), func(out []float32, in [][]float32) error {
 		if len(o.labels) != rows {
 			return fmt.Errorf("loss: %d labels for %d rows", len(o.labels), rows)
 		}
@@ -56,7 +56,7 @@ func (o *Objective) apply(z *G.Node) (*G.Node, error) {
 	})
 	fwd.diffWRT = []bool{true}
 	fwd.backward = func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-		bwd := newKernelOp("loss.grad", []int{0}, tensor.Shape{rows, cols}, func(out []float32, in [][]float32) error {
+		bwd := newKernelOp(t, "loss.grad", []int{0}, tensor.Shape{rows, cols}, func(out []float32, in [][]float32) error {
 			s := in[0][0]
 			for i, g := range o.grad.Data().([]float32) {
 				out[i] = s * g

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -35,12 +37,49 @@ type kernelOp struct {
 	diffWRT  []bool
 
 	buf *tensor.Dense
+	// timer accumulates the time spent in forward under the op's kind,
+	// when it is on.
+	timer *Timings
+}
+
+// Timings accumulates the time a graph's own ops take, by op kind (the op's
+// name without its layer prefix: "conv", "conv.grad", "bn", ...). Gorgonia's
+// own ops (the heads' matrix products, ReLUs, bias adds) and the machine's
+// overhead are the rest of a run's time.
+type Timings struct {
+	On     bool
+	ByKind map[string]time.Duration
+	Calls  map[string]int
+}
+
+// Reset forgets the times accumulated so far.
+func (t *Timings) Reset() { t.ByKind, t.Calls = nil, nil }
+
+func (t *Timings) add(kind string, d time.Duration) {
+	if t.ByKind == nil {
+		t.ByKind, t.Calls = map[string]time.Duration{}, map[string]int{}
+	}
+	t.ByKind[kind] += d
+	t.Calls[kind]++
+}
+
+// kindOf strips the layer name: "encoder.conv2.grad" → "conv.grad".
+func kindOf(name string) string {
+	parts := strings.Split(name, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p == "encoder" || p == "head" || strings.HasPrefix(p, "block") || p == "stem" || p == "short" {
+			continue
+		}
+		out = append(out, strings.TrimRight(p, "0123456789"))
+	}
+	return strings.Join(out, ".")
 }
 
 // newKernelOp returns an op named name with the given input ranks and output
 // shape.
-func newKernelOp(name string, inDim []int, out tensor.Shape, forward func(out []float32, in [][]float32) error) *kernelOp {
-	return &kernelOp{name: name, id: opSeq.Add(1), inDim: inDim, out: out.Clone(), forward: forward}
+func newKernelOp(t *Timings, name string, inDim []int, out tensor.Shape, forward func(out []float32, in [][]float32) error) *kernelOp {
+	return &kernelOp{name: name, id: opSeq.Add(1), inDim: inDim, out: out.Clone(), forward: forward, timer: t}
 }
 
 // apply adds the op to the graph on the given inputs.
@@ -93,6 +132,9 @@ func (op *kernelOp) Do(vals ...G.Value) (G.Value, error) {
 			}
 		}
 		in[i] = d
+	}
+	if op.timer != nil && op.timer.On {
+		defer func(t0 time.Time) { op.timer.add(kindOf(op.name), time.Since(t0)) }(time.Now())
 	}
 	if len(op.out) == 0 {
 		var s [1]float32

@@ -79,7 +79,7 @@ func newCNNSmall() *cnnSmall {
 		l.y, l.z = make([]float32, out), make([]float32, out)
 		l.dy, l.dz = make([]float32, out), make([]float32, out)
 		if i > 0 {
-			l.dx = make([]float32, len(x))
+			l.dx = m.layers[i-1].dz // the gradient at the previous layer's output
 		}
 		l.dw = make([]float32, len(l.wt))
 		l.gamma, _ = randVec(rng, s.co, 0.1)
@@ -117,9 +117,6 @@ func (m *cnnSmall) backward() {
 		l := m.layers[i]
 		l.bn.Backward(l.dy, l.dg, l.db, l.y, l.dz, benchN*l.ho*l.wo)
 		l.conv.Backward(l.dx, l.dw, l.x, l.wt, l.dy, benchN, l.h, l.w)
-		if i > 0 {
-			copy(m.layers[i-1].dz, l.dx) // the next layer's dx is this one's dz
-		}
 	}
 }
 

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/supcon/supcon/trainer"
+)
+
+func init() {
+	register(&command{
+		Name:    "linear",
+		Args:    "--run RUN_DIR --data GLOB [--val GLOB]",
+		Summary: "linear evaluation: train a linear classifier on a run's frozen encoder",
+		Help: `Linear loads the run's latest checkpoint, drops the projection head, and
+computes the frozen encoder's features (batch norm in evaluation mode; the
+classifier's graph starts at the features, so no gradient reaches the encoder)
+for every stored view of the --data records and for the --val records. It then
+trains a linear classifier on them with cross-entropy (SGD momentum 0.9,
+cosine decay) and reports top-1 (and top-5) on --val.
+
+It writes into the run: linear.ckpt (the model with its classifier),
+linear.json (the report) and linear-metrics.jsonl (a line per step).`,
+		Run: runLinear,
+	})
+}
+
+func runLinear(ctx context.Context, s *streams, args []string) error {
+	fs := s.flags()
+	c := trainer.DefaultLinearConfig()
+	var data, val stringList
+	var run string
+	fs.StringVar(&run, "run", "", "the training run's `DIR`ectory")
+	fs.Var(&data, "data", "training shards: a `GLOB`, shard files or PREFIX.manifest.json")
+	fs.Var(&val, "val", "validation shards, to report top-1 on (made with --policy none --views 1)")
+	fs.IntVar(&c.Views, "views", c.Views, "stored views of each training record to use (0: all)")
+	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs over the training features")
+	fs.IntVar(&c.Batch, "batch", c.Batch, "samples per step")
+	fs.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "optimiser (sgd, nesterov, lars, rmsprop, adam, adamw)")
+	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate, cosine to 0")
+	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum (negative: the optimiser's default)")
+	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "weight decay (negative: the optimiser's default)")
+	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed of the classifier's initial weights and of the sample order")
+	fs.StringVar(&c.Corrupt, "corrupt", c.Corrupt, "damaged records: fail, or skip and count")
+	if err := s.parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageErrorf("unexpected arguments %q", fs.Args())
+	case run == "":
+		return usageErrorf("no --run")
+	case len(data) == 0:
+		return usageErrorf("no --data")
+	}
+	c.Data, c.Val = data, val
+	rep, err := trainer.Linear(ctx, run, c, s.Err)
+	if err != nil {
+		return err
+	}
+	printLinearReport(s, rep)
+	return nil
+}
+
+func printLinearReport(s *streams, rep *trainer.LinearReport) {
+	fmt.Fprintf(s.Out, "linear classifier on %s features (%d-d), %d classes: %d train samples from %d images, %d epochs, final loss %.4f\n",
+		rep.Encoder, rep.FeatureDim, rep.Classes, rep.TrainSamples, rep.TrainImages, rep.Epochs, rep.FinalLoss)
+	fmt.Fprintf(s.Out, "train top-1 %.2f%%\n", 100*rep.TrainTop1)
+	if rep.ValImages > 0 {
+		fmt.Fprintf(s.Out, "val top-1 %.2f%%  top-5 %.2f%%  (%d images; chance %.2f%%)\n",
+			100*rep.ValTop1, 100*rep.ValTop5, rep.ValImages, 100/float64(rep.Classes))
+	}
+}

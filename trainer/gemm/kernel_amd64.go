@@ -1,0 +1,75 @@
+//go:build amd64 && !purego
+
+package gemm
+
+// haveAsm reports whether the AVX2/FMA code of kernel_amd64.s may run: the
+// CPU has AVX, AVX2 and FMA and the OS saves the YMM registers.
+var haveAsm = func() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if eax, _ := xgetbv(); eax&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0
+}()
+
+// useAsm selects the assembly kernel and packing; tests turn it off to run
+// the Go fallback on this machine.
+var useAsm = haveAsm
+
+//go:noescape
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+//go:noescape
+func xgetbv() (eax, edx uint32)
+
+//go:noescape
+func kernel6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func packBT16(dst, b *float32, ldb, n8 int)
+
+//go:noescape
+func packAN6(dst, a *float32, lda, n8 int)
+
+// kernelAsm is microKernel on the AVX2/FMA kernel; kc > 0.
+func kernelAsm(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[kc*mr-1]
+	_ = b[kc*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernel6x16(kc, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// packBTAsm packs the first kc&^7 rows of a full panel of op(B) = Bᵀ (see
+// packB) and returns how many it packed.
+func packBTAsm(dst, b []float32, ldb, l0, kc, j0 int) int {
+	n8 := kc &^ 7
+	if !useAsm || n8 == 0 {
+		return 0
+	}
+	_ = dst[n8*nr-1]
+	_ = b[(j0+nr-1)*ldb+l0+n8-1]
+	packBT16(&dst[0], &b[j0*ldb+l0], ldb, n8)
+	return n8
+}
+
+// packANAsm packs the first kc&^7 columns of a full panel of op(A) = A (see
+// packA) and returns how many it packed.
+func packANAsm(p, a []float32, lda, r0, l0, kc int) int {
+	n8 := kc &^ 7
+	if !useAsm || n8 == 0 {
+		return 0
+	}
+	_ = p[n8*mr-1]
+	_ = a[(r0+mr-1)*lda+l0+n8-1]
+	packAN6(&p[0], &a[r0*lda+l0], lda, n8)
+	return n8
+}
