@@ -46,41 +46,42 @@ func BenchmarkSgemm(b *testing.B) {
 		return s
 	}
 	for _, s := range benchShapes {
-		lda, ldb := s.k, s.n
-		if s.transA {
-			lda = s.m
-		}
-		if s.transB {
-			ldb = s.k
-		}
-		a, bm, c := randSlice(s.m*s.k), randSlice(s.k*s.n), randSlice(s.m*s.n)
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-		name := fmt.Sprintf("%s_%dx%dx%d", s.name, s.m, s.n, s.k)
 		report := func(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		}
-		b.Run(name+"/ours", func(b *testing.B) {
-			for b.Loop() {
-				Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
-			}
-			report(b)
-		})
-		b.Run(name+"/gonum", func(b *testing.B) {
-			ar, ac, br, bc := s.m, s.k, s.k, s.n
-			ta, tb := blas.NoTrans, blas.NoTrans
+		b.Run(fmt.Sprintf("%s_%dx%dx%d", s.name, s.m, s.n, s.k), func(b *testing.B) {
+			lda, ldb := s.k, s.n
 			if s.transA {
-				ar, ac, ta = ac, ar, blas.Trans
+				lda = s.m
 			}
 			if s.transB {
-				br, bc, tb = bc, br, blas.Trans
+				ldb = s.k
 			}
-			ga := blas32.General{Rows: ar, Cols: ac, Stride: lda, Data: a}
-			gb := blas32.General{Rows: br, Cols: bc, Stride: ldb, Data: bm}
-			gc := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: c}
-			for b.Loop() {
-				blas32.Gemm(ta, tb, 1, ga, gb, 0, gc)
-			}
-			report(b)
+			a, bm, c := randSlice(s.m*s.k), randSlice(s.k*s.n), randSlice(s.m*s.n)
+			b.Run("ours", func(b *testing.B) {
+				for b.Loop() {
+					Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+				}
+				report(b)
+			})
+			b.Run("gonum", func(b *testing.B) {
+				ar, ac, br, bc := s.m, s.k, s.k, s.n
+				ta, tb := blas.NoTrans, blas.NoTrans
+				if s.transA {
+					ar, ac, ta = ac, ar, blas.Trans
+				}
+				if s.transB {
+					br, bc, tb = bc, br, blas.Trans
+				}
+				ga := blas32.General{Rows: ar, Cols: ac, Stride: lda, Data: a}
+				gb := blas32.General{Rows: br, Cols: bc, Stride: ldb, Data: bm}
+				gc := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: c}
+				for b.Loop() {
+					blas32.Gemm(ta, tb, 1, ga, gb, 0, gc)
+				}
+				report(b)
+			})
 		})
 	}
 }

@@ -163,49 +163,65 @@ func (t *task) run() {
 	workPool.Put(w)
 }
 
-// block computes the block (bm, bn) of C.
+// block computes the block (bm, bn) of C. Every element of C gets its k
+// blocks added in increasing order, the first one with t.beta, whichever
+// loop order is used.
 func (t *task) block(w *work, bm, bn int) {
 	i0, j0 := bm*t.mc, bn*t.nc
 	mcur, ncur := min(t.mc, t.m-i0), min(t.nc, t.n-j0)
+	if t.apack != nil {
+		// A is packed already: keep each column strip of C hot in cache
+		// across the k blocks.
+		for jr := 0; jr < ncur; jr += nr {
+			for l0 := 0; l0 < t.k; l0 += t.kc {
+				kcur := min(t.kc, t.k-l0)
+				t.panel(w, t.apack[l0*t.mpad+i0*kcur:], i0, mcur, j0+jr, min(nr, ncur-jr), l0, kcur)
+			}
+		}
+		return
+	}
 	mp := roundUp(mcur, mr)
-	c, ldc := t.c, t.ldc
 	for l0 := 0; l0 < t.k; l0 += t.kc {
 		kcur := min(t.kc, t.k-l0)
-		var ap []float32
-		if t.apack != nil {
-			ap = t.apack[l0*t.mpad+i0*kcur:]
-		} else {
-			if cap(w.a) < mp*kcur {
-				w.a = make([]float32, t.mc*t.kc)
-			}
-			ap = w.a[:mp*kcur]
-			packA(ap, t.a, t.lda, t.transA, i0, mcur, l0, kcur)
+		if cap(w.a) < mp*kcur {
+			w.a = make([]float32, t.mc*t.kc)
 		}
-		beta := t.beta
-		if l0 > 0 {
-			beta = 1
-		}
-		bp := w.b[:kcur*nr]
+		ap := w.a[:mp*kcur]
+		packA(ap, t.a, t.lda, t.transA, i0, mcur, l0, kcur)
 		for jr := 0; jr < ncur; jr += nr {
-			ncr := min(nr, ncur-jr)
-			packB(bp, t.b, t.ldb, t.transB, l0, kcur, j0+jr, ncr)
-			for ir := 0; ir < mcur; ir += mr {
-				mcr := min(mr, mcur-ir)
-				pa := ap[ir*kcur : (ir+mr)*kcur]
-				ci := (i0+ir)*ldc + j0 + jr
-				if mcr == mr && ncr == nr {
-					microKernel(t.asm, kcur, pa, bp, c[ci:ci+(mr-1)*ldc+nr], ldc, t.alpha, beta)
-					continue
-				}
-				microKernel(t.asm, kcur, pa, bp, w.tile[:], nr, t.alpha, 0)
-				mergeTile(c[ci:], ldc, w.tile[:], mcr, ncr, beta)
-			}
+			t.panel(w, ap, i0, mcur, j0+jr, min(nr, ncur-jr), l0, kcur)
+		}
+	}
+}
+
+// panel packs the k block l0..l0+kcur-1 of columns j..j+ncr-1 of op(B) and
+// adds its product with the packed rows i0..i0+mcur-1 of op(A) (ap) to C.
+func (t *task) panel(w *work, ap []float32, i0, mcur, j, ncr, l0, kcur int) {
+	bp := w.b[:kcur*nr]
+	packB(bp, t.b, t.ldb, t.transB, l0, kcur, j, ncr)
+	beta := t.beta
+	if l0 > 0 {
+		beta = 1
+	}
+	c, ldc := t.c, t.ldc
+	for ir := 0; ir < mcur; ir += mr {
+		mcr := min(mr, mcur-ir)
+		pa := ap[ir*kcur : (ir+mr)*kcur]
+		ci := (i0+ir)*ldc + j
+		switch {
+		case t.asm:
+			kernelAsm(kcur, pa, bp, c[ci:], ldc, t.alpha, beta, mcr, ncr)
+		case mcr == mr && ncr == nr:
+			kernelGo(kcur, pa, bp, c[ci:], ldc, t.alpha, beta)
+		default:
+			kernelGo(kcur, pa, bp, w.tile[:], nr, t.alpha, 0)
+			mergeTile(c[ci:], ldc, w.tile[:], mcr, ncr, beta)
 		}
 	}
 }
 
 // mergeTile writes the mcr×ncr corner of tile (alpha·AB, row stride nr)
-// into C as tile + beta·C, rounding exactly as the kernels' epilogue does.
+// into C as tile + beta·C, rounding exactly as kernelGo's epilogue does.
 func mergeTile(c []float32, ldc int, tile []float32, mcr, ncr int, beta float32) {
 	for i := 0; i < mcr; i++ {
 		crow := c[i*ldc : i*ldc+ncr]

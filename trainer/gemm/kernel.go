@@ -1,17 +1,9 @@
 package gemm
 
-// microKernel sets the mr×nr tile c (row stride ldc) to alpha·AB + beta·c,
+// kernelGo sets the mr×nr tile c (row stride ldc) to alpha·AB + beta·c,
 // where AB = sum over l < kc of the outer products of column l of the
 // packed A panel a (kc×mr) and row l of the packed B panel b (kc×nr). With
 // beta == 0, c is not read. Each element's products are summed in order.
-func microKernel(asm bool, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
-	if asm {
-		kernelAsm(kc, a, b, c, ldc, alpha, beta)
-		return
-	}
-	kernelGo(kc, a, b, c, ldc, alpha, beta)
-}
-
 // kernelGo is the portable micro-kernel. It works on 2×4 sub-tiles so that
 // the accumulators can stay in registers.
 func kernelGo(kc int, a, b, c []float32, ldc int, alpha, beta float32) {

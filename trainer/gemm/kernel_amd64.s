@@ -21,17 +21,27 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func kernel6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
-// Sets the 6×16 tile at c (row stride ldc) to alpha·AB + beta·c, AB the sum
-// over l < kc of a[l*6+i]·b[l*16+j], each element summed in l order with one
-// FMA per product; c is not read when beta == 0. kc > 0.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-48
+// func kernel6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32, rows, cols int)
+// Sets the top-left rows×cols corner of the 6×16 tile at c (row stride ldc)
+// to alpha·AB + beta·c, AB the sum over l < kc of a[l*6+i]·b[l*16+j], each
+// element summed in l order with one FMA per product; c is not read when
+// beta == 0. kc > 0, 0 < rows <= 6, 0 < cols <= 16. Every element is rounded
+// the same way whether the tile is full or not.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-64
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	PREFETCHT0 (DX)
+	PREFETCHT0 (DX)(R8*1)
+	PREFETCHT0 (DX)(R8*2)
+	PREFETCHT0 (DX)(R9*1)
+	PREFETCHT0 (DX)(R8*4)
+	LEAQ (DX)(R8*4), R10
+	PREFETCHT0 (R10)(R8*1)
 
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -184,6 +194,12 @@ epilogue:
 	VMULPS Y0, Y14, Y14
 	VMULPS Y0, Y15, Y15
 	VMOVSS   beta+44(FP), X1
+	MOVQ     rows+48(FP), AX
+	MOVQ     cols+56(FP), BX
+	CMPQ     AX, $6
+	JNE      partial
+	CMPQ     BX, $16
+	JNE      partial
 	VXORPS   X2, X2, X2
 	VUCOMISS X2, X1
 	JNE      withbeta
@@ -255,9 +271,176 @@ withbeta:
 	VZEROUPPER
 	RET
 
-// func packBT16(dst, b *float32, ldb, n8 int)
-// dst[l*16+j] = b[j*ldb+l] for j < 16, l < n8; n8 % 8 == 0, n8 > 0.
-TEXT ·packBT16(SB), NOSPLIT, $0-32
+partial:
+	// Masks of the first cols lanes: Y0 for columns 0-7, Y1 for 8-15.
+	LEAQ         masks<>(SB), CX
+	NEGQ         BX
+	LEAQ         64(CX)(BX*4), CX
+	VXORPS       X2, X2, X2
+	VUCOMISS     X2, X1
+	VMOVUPS      (CX), Y0
+	VMOVUPS      32(CX), Y1
+	JNE          pwithbeta
+	JPS          pwithbeta
+
+	VMASKMOVPS Y4, Y0, (DX)
+	VMASKMOVPS Y5, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS Y6, Y0, (DX)
+	VMASKMOVPS Y7, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS Y8, Y0, (DX)
+	VMASKMOVPS Y9, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS Y10, Y0, (DX)
+	VMASKMOVPS Y11, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS Y12, Y0, (DX)
+	VMASKMOVPS Y13, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS Y14, Y0, (DX)
+	VMASKMOVPS Y15, Y1, 32(DX)
+	JMP pdone
+
+pwithbeta:
+	VBROADCASTSS beta+44(FP), Y2
+	VMASKMOVPS (DX), Y0, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y4, Y4
+	VMASKMOVPS Y4, Y0, (DX)
+	VMASKMOVPS 32(DX), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y5, Y5
+	VMASKMOVPS Y5, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS (DX), Y0, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y6, Y6
+	VMASKMOVPS Y6, Y0, (DX)
+	VMASKMOVPS 32(DX), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y7, Y7
+	VMASKMOVPS Y7, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS (DX), Y0, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y8, Y8
+	VMASKMOVPS Y8, Y0, (DX)
+	VMASKMOVPS 32(DX), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y9, Y9
+	VMASKMOVPS Y9, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS (DX), Y0, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y10, Y10
+	VMASKMOVPS Y10, Y0, (DX)
+	VMASKMOVPS 32(DX), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y11, Y11
+	VMASKMOVPS Y11, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS (DX), Y0, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y12, Y12
+	VMASKMOVPS Y12, Y0, (DX)
+	VMASKMOVPS 32(DX), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y13, Y13
+	VMASKMOVPS Y13, Y1, 32(DX)
+	DECQ       AX
+	JE         pdone
+	ADDQ       R8, DX
+	VMASKMOVPS (DX), Y0, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y14, Y14
+	VMASKMOVPS Y14, Y0, (DX)
+	VMASKMOVPS 32(DX), Y1, Y3
+	VMULPS     Y3, Y2, Y3
+	VADDPS     Y3, Y15, Y15
+	VMASKMOVPS Y15, Y1, 32(DX)
+
+pdone:
+	VZEROUPPER
+	RET
+
+// func packBN16(dst, b *float32, ldb, kc int)
+// dst[l*16+j] = b[l*ldb+j] for j < 16, l < kc; kc > 0.
+TEXT ·packBN16(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ kc+24(FP), CX
+
+bn16:
+	PREFETCHT0 128(SI)
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNE     bn16
+	VZEROUPPER
+	RET
+
+DATA masks<>+0(SB)/4, $0xffffffff
+DATA masks<>+4(SB)/4, $0xffffffff
+DATA masks<>+8(SB)/4, $0xffffffff
+DATA masks<>+12(SB)/4, $0xffffffff
+DATA masks<>+16(SB)/4, $0xffffffff
+DATA masks<>+20(SB)/4, $0xffffffff
+DATA masks<>+24(SB)/4, $0xffffffff
+DATA masks<>+28(SB)/4, $0xffffffff
+DATA masks<>+32(SB)/4, $0xffffffff
+DATA masks<>+36(SB)/4, $0xffffffff
+DATA masks<>+40(SB)/4, $0xffffffff
+DATA masks<>+44(SB)/4, $0xffffffff
+DATA masks<>+48(SB)/4, $0xffffffff
+DATA masks<>+52(SB)/4, $0xffffffff
+DATA masks<>+56(SB)/4, $0xffffffff
+DATA masks<>+60(SB)/4, $0xffffffff
+DATA masks<>+64(SB)/4, $0x00000000
+DATA masks<>+68(SB)/4, $0x00000000
+DATA masks<>+72(SB)/4, $0x00000000
+DATA masks<>+76(SB)/4, $0x00000000
+DATA masks<>+80(SB)/4, $0x00000000
+DATA masks<>+84(SB)/4, $0x00000000
+DATA masks<>+88(SB)/4, $0x00000000
+DATA masks<>+92(SB)/4, $0x00000000
+DATA masks<>+96(SB)/4, $0x00000000
+DATA masks<>+100(SB)/4, $0x00000000
+DATA masks<>+104(SB)/4, $0x00000000
+DATA masks<>+108(SB)/4, $0x00000000
+DATA masks<>+112(SB)/4, $0x00000000
+DATA masks<>+116(SB)/4, $0x00000000
+DATA masks<>+120(SB)/4, $0x00000000
+DATA masks<>+124(SB)/4, $0x00000000
+GLOBL masks<>(SB), RODATA|NOPTR, $128
+
+// func packBT8(dst, b *float32, ldb, n8 int)
+// dst[l*16+j] = b[j*ldb+l] for j < 8, l < n8; n8 % 8 == 0, n8 > 0.
+TEXT ·packBT8(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ b+8(FP), SI
 	MOVQ ldb+16(FP), R8
@@ -267,9 +450,16 @@ TEXT ·packBT16(SB), NOSPLIT, $0-32
 	LEAQ (R8)(R8*2), R9
 	LEAQ (R8)(R8*4), R10
 	LEAQ (R9)(R8*4), R12
-	LEAQ (SI)(R8*8), BX
 
 bt8:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	PREFETCHT0 512(SI)(R8*4)
+	PREFETCHT0 512(SI)(R10*1)
+	PREFETCHT0 512(SI)(R9*2)
+	PREFETCHT0 512(SI)(R12*1)
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(R8*1), Y1
 	VMOVUPS (SI)(R8*2), Y2
@@ -310,48 +500,7 @@ bt8:
 	VMOVUPS Y13, 320(DI)
 	VMOVUPS Y14, 384(DI)
 	VMOVUPS Y15, 448(DI)
-	VMOVUPS (BX), Y0
-	VMOVUPS (BX)(R8*1), Y1
-	VMOVUPS (BX)(R8*2), Y2
-	VMOVUPS (BX)(R9*1), Y3
-	VMOVUPS (BX)(R8*4), Y4
-	VMOVUPS (BX)(R10*1), Y5
-	VMOVUPS (BX)(R9*2), Y6
-	VMOVUPS (BX)(R12*1), Y7
-	VUNPCKLPS Y1, Y0, Y8
-	VUNPCKHPS Y1, Y0, Y9
-	VUNPCKLPS Y3, Y2, Y10
-	VUNPCKHPS Y3, Y2, Y11
-	VUNPCKLPS Y5, Y4, Y12
-	VUNPCKHPS Y5, Y4, Y13
-	VUNPCKLPS Y7, Y6, Y14
-	VUNPCKHPS Y7, Y6, Y15
-	VSHUFPS $0x44, Y10, Y8, Y0
-	VSHUFPS $0xEE, Y10, Y8, Y1
-	VSHUFPS $0x44, Y11, Y9, Y2
-	VSHUFPS $0xEE, Y11, Y9, Y3
-	VSHUFPS $0x44, Y14, Y12, Y4
-	VSHUFPS $0xEE, Y14, Y12, Y5
-	VSHUFPS $0x44, Y15, Y13, Y6
-	VSHUFPS $0xEE, Y15, Y13, Y7
-	VPERM2F128 $0x20, Y4, Y0, Y8
-	VPERM2F128 $0x31, Y4, Y0, Y12
-	VPERM2F128 $0x20, Y5, Y1, Y9
-	VPERM2F128 $0x31, Y5, Y1, Y13
-	VPERM2F128 $0x20, Y6, Y2, Y10
-	VPERM2F128 $0x31, Y6, Y2, Y14
-	VPERM2F128 $0x20, Y7, Y3, Y11
-	VPERM2F128 $0x31, Y7, Y3, Y15
-	VMOVUPS Y8, 32(DI)
-	VMOVUPS Y9, 96(DI)
-	VMOVUPS Y10, 160(DI)
-	VMOVUPS Y11, 224(DI)
-	VMOVUPS Y12, 288(DI)
-	VMOVUPS Y13, 352(DI)
-	VMOVUPS Y14, 416(DI)
-	VMOVUPS Y15, 480(DI)
 	ADDQ $32, SI
-	ADDQ $32, BX
 	ADDQ $512, DI
 	DECQ CX
 	JNE  bt8
@@ -373,6 +522,12 @@ TEXT ·packAN6(SB), NOSPLIT, $0-32
 	LEAQ (R9)(R8*4), R12
 
 an8:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 512(SI)(R8*1)
+	PREFETCHT0 512(SI)(R8*2)
+	PREFETCHT0 512(SI)(R9*1)
+	PREFETCHT0 512(SI)(R8*4)
+	PREFETCHT0 512(SI)(R10*1)
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(R8*1), Y1
 	VMOVUPS (SI)(R8*2), Y2

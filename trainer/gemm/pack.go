@@ -10,21 +10,22 @@ func packA(dst, a []float32, lda int, trans bool, i0, rows, l0, kc int) {
 		h := min(mr, rows-q*mr)
 		switch {
 		case trans && h == mr:
-			packATFull(p, a, lda, r0, l0, kc)
-		case !trans && h == mr:
+			for l := 0; l < kc; l++ {
+				*(*[mr]float32)(p[l*mr:]) = *(*[mr]float32)(a[(l0+l)*lda+r0:])
+			}
+		case trans:
+			for l := 0; l < kc; l++ {
+				d := (*[mr]float32)(p[l*mr:])
+				*d = [mr]float32{}
+				copy(d[:h], a[(l0+l)*lda+r0:][:h])
+			}
+		case h == mr:
 			packANFull(p, a, lda, r0, l0, kc)
 		default:
-			for l := 0; l < kc; l++ {
-				d := p[l*mr : l*mr+mr]
-				for i := range d {
-					switch {
-					case i >= h:
-						d[i] = 0
-					case trans:
-						d[i] = a[(l0+l)*lda+r0+i]
-					default:
-						d[i] = a[(r0+i)*lda+l0+l]
-					}
+			clear(p)
+			for i := 0; i < h; i++ {
+				for l, v := range a[(r0+i)*lda+l0:][:kc] {
+					p[l*mr+i] = v
 				}
 			}
 		}
@@ -42,16 +43,8 @@ func packANFull(p, a []float32, lda, r0, l0, kc int) {
 	s4 := a[(r0+4)*lda+l0:][:kc]
 	s5 := a[(r0+5)*lda+l0:][:kc]
 	for l := range s0 {
-		d := p[l*mr : l*mr+mr : l*mr+mr]
+		d := (*[mr]float32)(p[l*mr:])
 		d[0], d[1], d[2], d[3], d[4], d[5] = s0[l], s1[l], s2[l], s3[l], s4[l], s5[l]
-	}
-}
-
-// packATFull packs a full panel of op(A) = Aᵀ: mr contiguous values per k.
-func packATFull(p, a []float32, lda, r0, l0, kc int) {
-	for l := 0; l < kc; l++ {
-		s := a[(l0+l)*lda+r0:][:mr]
-		copy(p[l*mr:l*mr+mr], s)
 	}
 }
 
@@ -61,29 +54,35 @@ func packATFull(p, a []float32, lda, r0, l0, kc int) {
 func packB(dst, b []float32, ldb int, trans bool, l0, kc, j0, cols int) {
 	switch {
 	case !trans && cols == nr:
+		if packBNAsm(dst, b, ldb, l0, kc, j0) {
+			return
+		}
 		for l := 0; l < kc; l++ {
-			copy(dst[l*nr:l*nr+nr], b[(l0+l)*ldb+j0:][:nr])
+			*(*[nr]float32)(dst[l*nr:]) = *(*[nr]float32)(b[(l0+l)*ldb+j0:])
 		}
 	case !trans:
 		for l := 0; l < kc; l++ {
-			d := dst[l*nr : l*nr+nr]
-			copy(d, b[(l0+l)*ldb+j0:][:cols])
-			clear(d[cols:])
+			d := (*[nr]float32)(dst[l*nr:])
+			*d = [nr]float32{}
+			copy(d[:cols], b[(l0+l)*ldb+j0:][:cols])
 		}
 	default:
-		if cols == nr {
-			done := packBTAsm(dst, b, ldb, l0, kc, j0)
-			dst, l0, kc = dst[done*nr:], l0+done, kc-done
-		}
-		for j := 0; j < cols; j++ {
-			s := b[(j0+j)*ldb+l0:][:kc]
-			for l, v := range s {
-				dst[l*nr+j] = v
-			}
-		}
+		j := 0
 		if cols < nr {
-			for l := 0; l < kc; l++ {
-				clear(dst[l*nr+cols : l*nr+nr])
+			clear(dst[:kc*nr])
+		}
+		// Groups of 8 columns in assembly, up to kc&^7; the rest in Go.
+		done := kc
+		for ; j+8 <= cols; j += 8 {
+			done = packBTAsm(dst[j:], b, ldb, l0, kc, j0+j)
+		}
+		for jj := 0; jj < cols; jj++ {
+			from := done
+			if jj >= j {
+				from = 0
+			}
+			for l, v := range b[(j0+jj)*ldb+l0+from:][:kc-from] {
+				dst[(from+l)*nr+jj] = v
 			}
 		}
 	}

@@ -186,3 +186,34 @@ func BenchmarkCNNSmall(b *testing.B) {
 		reportViews(b)
 	})
 }
+
+// BenchmarkIm2colConv2 times im2col alone on cnn-small conv2's geometry
+// (3×3 stride 2, 32 channels of 28×28, batch 256).
+func BenchmarkIm2colConv2(b *testing.B) {
+	c := &Conv2D{Ci: 32, Co: 64, KH: 3, KW: 3, Stride: 2, Pad: 1}
+	g := c.geom(256, 28, 28)
+	x := make([]float32, 32*256*28*28)
+	col := make([]float32, g.k*g.imgs*g.ho*g.wo)
+	for b.Loop() {
+		for t := 0; t < g.chunks; t++ {
+			n0, cnt := g.span(t)
+			c.im2col(col[:g.k*cnt*g.ho*g.wo], x, &g, n0, cnt)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(g.k*g.cols)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+}
+
+// BenchmarkCol2imConv2 times col2im alone on the same geometry.
+func BenchmarkCol2imConv2(b *testing.B) {
+	c := &Conv2D{Ci: 32, Co: 64, KH: 3, KW: 3, Stride: 2, Pad: 1}
+	g := c.geom(256, 28, 28)
+	x := make([]float32, 32*256*28*28)
+	col := make([]float32, g.k*g.imgs*g.ho*g.wo)
+	for b.Loop() {
+		for t := 0; t < g.chunks; t++ {
+			n0, cnt := g.span(t)
+			c.col2im(x, col[:g.k*cnt*g.ho*g.wo], &g, n0, cnt)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(g.k*g.cols)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+}

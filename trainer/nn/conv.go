@@ -243,17 +243,34 @@ func (c *Conv2D) im2col(col, x []float32, g *geom, n0, cnt int) {
 					clear(dst[ohHi*g.wo:])
 					for oh := ohLo; oh < ohHi; oh++ {
 						d := dst[oh*g.wo : (oh+1)*g.wo]
-						ih := oh*s - c.Pad + kh
-						src := img[ih*g.w : (ih+1)*g.w]
-						clear(d[:owLo])
-						clear(d[owHi:])
-						if s == 1 {
-							copy(d[owLo:owHi], src[iw0:])
-							continue
+						// Padding columns: at most a few, so loops rather
+						// than clear's call to memclr.
+						for o := 0; o < owLo; o++ {
+							d[o] = 0
+						}
+						for o := owHi; o < len(d); o++ {
+							d[o] = 0
 						}
 						d = d[owLo:owHi]
-						for o, iw := 0, iw0; o < len(d); o, iw = o+1, iw+s {
-							d[o] = src[iw]
+						if len(d) == 0 {
+							continue
+						}
+						src := img[(oh*s-c.Pad+kh)*g.w+iw0:]
+						switch s {
+						case 1:
+							src = src[:len(d)]
+							for o, v := range src {
+								d[o] = v
+							}
+						case 2:
+							src = src[:2*len(d)-1]
+							for o := range d {
+								d[o] = src[2*o]
+							}
+						default:
+							for o, iw := 0, 0; o < len(d); o, iw = o+1, iw+s {
+								d[o] = src[iw]
+							}
 						}
 					}
 				}
@@ -284,17 +301,25 @@ func (c *Conv2D) col2im(dx, col []float32, g *geom, n0, cnt int) {
 					src := row[i*howo : (i+1)*howo]
 					for oh := ohLo; oh < ohHi; oh++ {
 						d := src[oh*g.wo+owLo : oh*g.wo+owHi]
-						ih := oh*s - c.Pad + kh
-						dst := img[ih*g.w : (ih+1)*g.w]
-						if s == 1 {
-							dst = dst[iw0 : iw0+len(d)]
+						if len(d) == 0 {
+							continue
+						}
+						dst := img[(oh*s-c.Pad+kh)*g.w+iw0:]
+						switch s {
+						case 1:
+							dst = dst[:len(d)]
 							for o, v := range d {
 								dst[o] += v
 							}
-							continue
-						}
-						for o, iw := 0, iw0; o < len(d); o, iw = o+1, iw+s {
-							dst[iw] += d[o]
+						case 2:
+							dst = dst[:2*len(d)-1]
+							for o, v := range d {
+								dst[2*o] += v
+							}
+						default:
+							for o, iw := 0, 0; o < len(d); o, iw = o+1, iw+s {
+								dst[iw] += d[o]
+							}
 						}
 					}
 				}

@@ -80,6 +80,9 @@ func TestDeterminism(t *testing.T) {
 }
 
 func TestConvAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	tc := convCase{"3x3s2", 8, 16, 3, 3, 2, 1, 16, 12, 12}
 	l := tc.layer()
 	x := make([]float32, tc.ci*tc.n*tc.h*tc.w)

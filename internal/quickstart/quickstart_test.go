@@ -1,0 +1,93 @@
+package quickstart
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	beamlog.LogLevel = "warn"
+	beam.Init()
+	os.Exit(m.Run())
+}
+
+func TestWriteMNISTSubsetIsBalanced(t *testing.T) {
+	src, err := LocateMNIST(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	n, err := WriteMNISTSubset(src, dst, "t10k", 7)
+	if err != nil || n != 70 {
+		t.Fatalf("wrote %d images: %v", n, err)
+	}
+	labels, err := readIdx(filepath.Join(dst, "t10k-labels-idx1-ubyte"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	images, err := readIdx(filepath.Join(dst, "t10k-images-idx3-ubyte"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[byte]int{}
+	for _, l := range labels.data {
+		count[l]++
+	}
+	if len(count) != 10 || images.dims[0] != 70 || images.dims[1] != 28 || images.dims[2] != 28 {
+		t.Fatalf("classes %v, images %v", count, images.dims)
+	}
+	for d, c := range count {
+		if c != 7 {
+			t.Fatalf("digit %d: %d images", d, c)
+		}
+	}
+	// MNIST's first test digit is a 7.
+	if labels.data[0] != 7 {
+		t.Fatalf("first label %d", labels.data[0])
+	}
+	if _, err := LocateMNIST(context.Background(), t.TempDir()); err == nil {
+		t.Fatal("an empty folder passed for MNIST")
+	}
+}
+
+// TestQuickstartMNIST runs the whole job on a CI-sized MNIST subset: the
+// Beam pipeline, SupCon pre-training of cnn-small and linear evaluation must
+// reach a top-1 far above chance (10%) on held-out test digits.
+func TestQuickstartMNIST(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model")
+	}
+	o := Defaults()
+	o.Out = t.TempDir()
+	o.TrainPerClass, o.TestPerClass, o.Epochs = 300, 50, 6
+	rep, err := Run(context.Background(), o, testWriter{t}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := rep.Linear
+	t.Logf("%d train / %d test digits, %d steps, loss %.3f -> %.3f, linear top-1 %.1f%% (train %.1f%%), %v",
+		rep.TrainImages, l.ValImages, rep.Train.Steps, rep.Train.FirstLoss, rep.Train.LastLoss, 100*l.ValTop1, 100*l.TrainTop1, rep.Seconds)
+	if rep.TrainImages != 3000 || l.ValImages != 500 || l.Classes != 10 {
+		t.Fatalf("report %+v", l)
+	}
+	if l.ValTop1 < 0.75 {
+		t.Fatalf("linear top-1 %.3f on MNIST test digits: want far above chance (≥ 0.75)", l.ValTop1)
+	}
+	if rep.Train.LastLoss >= rep.Train.FirstLoss {
+		t.Fatalf("training loss went from %.3f to %.3f", rep.Train.FirstLoss, rep.Train.LastLoss)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
