@@ -424,7 +424,6 @@ func rankOf(row []float32, label int) int {
 	return r
 }
 
-
 // featureStats returns every feature dimension's mean and standard deviation
 // over the set (float64 sums in sample order; a deviation below 1e-6 counts
 // as 1, for dimensions that never vary).

@@ -17,7 +17,7 @@ type builder struct {
 	train bool // batch norm uses batch statistics and updates its running ones
 	input *G.Node
 
-	timer     *Timings
+	timer *Timings
 
 	learn     G.Nodes
 	learnedBy []*Param
