@@ -170,6 +170,8 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 	}
 	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
 		return fmt.Errorf("empty image %v", b)
+	} else if p.cfg.Crop == "none" && (b.Dx() != p.cfg.Size || b.Dy() != p.cfg.Size) {
+		return fmt.Errorf("image is %d×%d: --crop none keeps an image's own size, which must be --size %d", b.Dx(), b.Dy(), p.cfg.Size)
 	}
 	if p.cfg.Views*p.cfg.Epochs > 1 {
 		img = augment.ToRGBA(img) // convert once, not once per view

@@ -235,3 +235,37 @@ func TestPNGCompressionLevels(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 }
+
+// --crop none keeps whole images, which must already be --size; --crop
+// center and --no-flip are deterministic evaluation views; a bad --crop is
+// refused up front.
+func TestCropModes(t *testing.T) {
+	dir := t.TempDir()
+	cfg := treeConfig(t, filepath.Join(dir, "none", "val"))
+	cfg.Crop, cfg.Policy, cfg.Views, cfg.Epochs, cfg.Size = "none", "none", 1, 1, 12
+	if _, err := RunLocal(context.Background(), cfg, 1); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(RejectedPath(cfg.Output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "--crop none keeps an image's own size") {
+		t.Fatalf("images of another size were not rejected with the reason:\n%s", data)
+	}
+	center := treeConfig(t, filepath.Join(dir, "center", "val"))
+	center.Crop, center.Policy, center.NoFlip = "center", "none", true
+	if _, err := RunLocal(context.Background(), center, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range readDataset(t, center.Output) {
+		if string(m.Views[0]) != string(m.Views[1]) {
+			t.Fatalf("%s: center-crop views differ", m.ID)
+		}
+	}
+	bad := treeConfig(t, filepath.Join(dir, "bad", "val"))
+	bad.Crop = "middle"
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "middle") {
+		t.Fatalf("--crop middle: %v", err)
+	}
+}

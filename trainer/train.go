@@ -47,14 +47,14 @@ type Metric struct {
 
 // runFile is config.json: the settings and what was found in the data.
 type runFile struct {
-	Config     Config     `json:"config"`
-	Spec       model.Spec `json:"model"`
-	Classes    []string   `json:"classes,omitempty"`
-	Records    int64      `json:"records"`
-	StepsEpoch int64      `json:"steps_per_epoch"`
-	TotalSteps int64      `json:"total_steps"`
-	PeakLR     float64    `json:"peak_lr"`
-	Optimizer  optim.Config
+	Config     Config       `json:"config"`
+	Spec       model.Spec   `json:"model"`
+	Classes    []string     `json:"classes,omitempty"`
+	Records    int64        `json:"records"`
+	StepsEpoch int64        `json:"steps_per_epoch"`
+	TotalSteps int64        `json:"total_steps"`
+	PeakLR     float64      `json:"peak_lr"`
+	Optimizer  optim.Config `json:"optimizer"`
 }
 
 // Summary is what Train reports.
@@ -292,6 +292,9 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		if meter != nil {
 			meter.Add(1)
 		}
+		if testAfterStep != nil {
+			testAfterStep(step)
+		}
 		every := cfg.CheckpointEvery
 		if every <= 0 {
 			every = rf.StepsEpoch
@@ -316,6 +319,9 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	}
 	return sum, nil
 }
+
+// testAfterStep, set by tests, is called after every step.
+var testAfterStep func(step int64)
 
 // truncateMetrics drops the lines of metrics.jsonl after step: a resumed run
 // writes them again.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -157,5 +158,56 @@ func TestResumeEquivalence(t *testing.T) {
 		if !slices.Equal(gotP[name], w) {
 			t.Fatalf("final %s differs after resuming", name)
 		}
+	}
+}
+
+// TestInterruptAndResume: cancelling the context (Ctrl-C) checkpoints the
+// step reached, and resuming from there finishes exactly as an uninterrupted
+// run, also when the checkpoint interval is not a divisor of the epoch.
+func TestInterruptAndResume(t *testing.T) {
+	data := writeToyDataset(t, t.TempDir(), 64, 4, 8, 2, 6)
+	cfg := toyConfig(data)
+	cfg.CheckpointEvery = 3
+	whole := t.TempDir()
+	if _, err := Train(context.Background(), whole, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	parts := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	testAfterStep = func(step int64) {
+		if step == 5 {
+			cancel()
+		}
+	}
+	_, err := Train(ctx, parts, cfg, nil)
+	testAfterStep = nil
+	if err != context.Canceled {
+		t.Fatalf("interrupted run returned %v", err)
+	}
+	if p, _ := LatestCheckpoint(filepath.Join(parts, CheckpointDir)); filepath.Base(p) != checkpointName(5) {
+		t.Fatalf("latest checkpoint after the interrupt: %s", p)
+	}
+	c := cfg
+	c.Resume = true
+	if _, err := Train(context.Background(), parts, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if want, got := losses(t, whole), losses(t, parts); !slices.Equal(got, want) {
+		t.Fatalf("losses differ after the interrupt:\n%v\n%v", want, got)
+	}
+	wantP, gotP := finalParams(t, whole), finalParams(t, parts)
+	for name, w := range wantP {
+		if !slices.Equal(gotP[name], w) {
+			t.Fatalf("final %s differs after the interrupt", name)
+		}
+	}
+	// Resuming with other settings is refused, naming the file.
+	c.Seed++
+	if _, err := Train(context.Background(), parts, c, nil); err == nil || !strings.Contains(err.Error(), ConfigFile) {
+		t.Fatalf("resume with another seed: %v", err)
+	}
+	// A fresh run into a directory with checkpoints is refused.
+	if _, err := Train(context.Background(), parts, cfg, nil); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("fresh run over a run: %v", err)
 	}
 }

@@ -173,20 +173,15 @@ func (b *builder) classifier(f *G.Node) (*G.Node, error) {
 	return b.linear(f, "classifier", b.m.Spec.Classes, true)
 }
 
-// linear is x·W (+ b): W is in×out, so rows stay samples.
+// linear is x·W (+ b): x is N×in, W is in×out, so rows stay samples. It
+// is one op of ours on the trainer's GEMM, bias fused.
 func (b *builder) linear(x *G.Node, name string, out int, bias bool) (*G.Node, error) {
-	in := x.Shape()[1]
+	n, in := x.Shape()[0], x.Shape()[1]
 	_, w := b.param(name+".w", Weight, uniformFanIn(in), in, out)
-	y, err := G.Mul(x, w)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	inputs := []*G.Node{x, w}
+	if bias {
+		_, bv := b.param(name+".b", Bias, uniformFanIn(in), out)
+		inputs = append(inputs, bv)
 	}
-	if !bias {
-		return y, nil
-	}
-	_, bv := b.param(name+".b", Bias, uniformFanIn(in), out)
-	if y, err = G.BroadcastAdd(y, bv, nil, []byte{0}); err != nil {
-		return nil, fmt.Errorf("%s bias: %w", name, err)
-	}
-	return y, nil
+	return b.linearOp(name, inputs, n, in, out)
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 
+	"github.com/supcon/supcon/trainer/gemm"
 	"github.com/supcon/supcon/trainer/nn"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -141,4 +142,64 @@ func (b *builder) addReLU(x, y *G.Node) (*G.Node, error) {
 		return G.Nodes{dn, dn}, err
 	}
 	return op.apply(x, y)
+}
+
+// linearOp adds y = x·W (+ b) on inputs x (n×in), W (in×out) and, when
+// present, b (out). Its gradients: dx = dy·Wᵀ (not for the network's input),
+// dW = xᵀ·dy, db = the column sums of dy (in row order, in float64).
+func (b *builder) linearOp(name string, inputs []*G.Node, n, in, out int) (*G.Node, error) {
+	bias := len(inputs) == 3
+	inDim := []int{2, 2, 1}[:len(inputs)]
+	op := newKernelOp(b.timer, name, inDim, tensor.Shape{n, out}, func(y []float32, in2 [][]float32) error {
+		var beta float32
+		if bias {
+			for i := 0; i < n; i++ {
+				copy(y[i*out:(i+1)*out], in2[2])
+			}
+			beta = 1
+		}
+		gemm.Sgemm(false, false, n, out, in, 1, in2[0], in, in2[1], out, beta, y, out)
+		return nil
+	})
+	needDX := inputs[0] != b.input
+	op.diffWRT = []bool{needDX, true, true}[:len(inputs)]
+	op.backward = func(nodes G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+		var shapes []tensor.Shape
+		if needDX {
+			shapes = append(shapes, tensor.Shape{n, in})
+		}
+		shapes = append(shapes, tensor.Shape{in, out})
+		if bias {
+			shapes = append(shapes, tensor.Shape{out})
+		}
+		gs, err := multiGrad(b.timer, name+".grad", []*G.Node{nodes[0], nodes[1], grad}, shapes,
+			func(outs [][]float32, v [][]float32) error {
+				x, w, dy := v[0], v[1], v[2]
+				if needDX {
+					gemm.Sgemm(false, true, n, in, out, 1, dy, out, w, out, 0, outs[0], in)
+					outs = outs[1:]
+				}
+				gemm.Sgemm(true, false, in, out, n, 1, x, in, dy, out, 0, outs[0], out)
+				if bias {
+					sum := make([]float64, out)
+					for i := 0; i < n; i++ {
+						for j, g := range dy[i*out : (i+1)*out] {
+							sum[j] += float64(g)
+						}
+					}
+					for j := range sum {
+						outs[1][j] = float32(sum[j])
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		if !needDX {
+			gs = append([]*G.Node{nil}, gs...)
+		}
+		return G.Nodes(gs), nil
+	}
+	return op.apply(inputs...)
 }

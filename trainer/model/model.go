@@ -2,13 +2,15 @@
 // (mlp, cnn-small, resnet-small), the projection head used during contrastive
 // pre-training and dropped after it, and the linear classifier.
 //
-// The hot layers — convolution, batch norm, global average pooling, the
-// residual join — are gorgonia ops of this package whose forward and backward
-// passes run package nn's kernels in the channel-major CNHW layout, where a
-// convolution is one GEMM without transposes. Linear layers, biases and ReLUs
-// in the heads are gorgonia's own ops. The loss is an Objective node: package
-// loss computes its value and gradient, and the gradient enters the graph as
-// the projections' gradient.
+// The graph, its symbolic differentiation and its execution (a TapeMachine)
+// are gorgonia's. The hot layers — convolution, batch norm, global average
+// pooling, the residual join, linear layers — are gorgonia ops of this
+// package whose forward and backward passes run package nn's kernels and
+// package gemm's matrix product, in the channel-major CNHW layout where a
+// convolution is one GEMM without transposes. The projection head's ReLU is
+// gorgonia's own op. The loss is an Objective node: package loss computes its
+// value and gradient, and the gradient enters the graph as the projections'
+// gradient, so the graph never holds the M×M similarity matrix.
 //
 // Every kernel reduces in a fixed order, so a graph's outputs and gradients
 // are bit-identical on any number of cores.
