@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// train -> stop -> resume -> linear through the command line, on 2×2 images
+// with the mlp encoder.
+func TestTrainResumeLinear(t *testing.T) {
+	data := writeBatchesDataset(t, 4, 6)
+	run := filepath.Join(t.TempDir(), "run")
+	args := []string{"train", "--data", data, "--out", run, "--model", "mlp", "--p", "2", "--k", "3", "--views", "2", "--epochs", "3", "--seed", "3"}
+	code, out, errOut := supcon(t, append(args, "--stop-after", "4")...)
+	if code != 0 || !strings.Contains(out, "stopped (--resume continues): 4 steps") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = supcon(t, append(args, "--resume")...)
+	if code != 0 || !strings.Contains(out, "done: 12 steps, 3 epochs") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "checkpoints/step-000000012.ckpt"} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	code, out, errOut = supcon(t, "linear", "--run", run, "--data", data, "--val", data, "--batch", "16", "--epochs", "3")
+	if code != 0 || !strings.Contains(out, "linear classifier on mlp features (256-d), 4 classes: 96 train samples from 24 images") ||
+		!strings.Contains(out, "val top-1") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(run, "linear.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestTrainUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--out", "x"}, "no --data"},
+		{[]string{"train", "--data", "x"}, "no --out"},
+		{[]string{"train", "--data", "x", "--out", "y", "--mean", "a"}, `"a" is not a number`},
+		{[]string{"linear", "--data", "x"}, "no --run"},
+		{[]string{"linear", "--run", "x"}, "no --data"},
+		{[]string{"quickstart", "--epochs", "0"}, "at least 1"},
+		{[]string{"bench", "train", "extra"}, "unexpected arguments"},
+	} {
+		code, _, errOut := supcon(t, tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, errOut)
+		}
+	}
+	// A run directory that is not one is named in the error.
+	code, _, errOut := supcon(t, "linear", "--run", t.TempDir(), "--data", "x")
+	if code != 1 || !strings.Contains(errOut, "is not a training run") {
+		t.Errorf("linear on an empty folder: exit %d, %q", code, errOut)
+	}
+}
+
+func TestBenchTrain(t *testing.T) {
+	code, out, errOut := supcon(t, "bench", "train", "--size", "8", "--batch", "4", "--steps", "1")
+	if code != 0 || !strings.Contains(out, "cnn-small 8×8×1, 4 images × 2 views") || !strings.Contains(out, "conv.grad") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
