@@ -70,12 +70,8 @@ func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 		return nil, err
 	}
 	defer g.Close()
-	params := make([]*optim.Param, len(g.Learned()))
-	for i, p := range g.Learned() {
-		params[i] = &optim.Param{Name: p.Name, Value: p.Data}
-	}
 	oc, _ := optim.Defaults("sgd")
-	opt, err := optim.New("sgd", oc, params)
+	lrn, err := newLearner(g, "sgd", oc)
 	if err != nil {
 		return nil, err
 	}
@@ -98,10 +94,7 @@ func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 			return err
 		}
 		t0 := time.Now()
-		for i := range params {
-			params[i].Grad = g.Gradient(i)
-		}
-		err := opt.Step(0.01)
+		err := lrn.update(0.01)
 		optTime += time.Since(t0)
 		return err
 	}

@@ -132,20 +132,51 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// optimizerConfig returns the optimiser's hyperparameters: its defaults with
-// the config's overrides.
-func (c *Config) optimizerConfig() (optim.Config, error) {
-	oc, err := optim.Defaults(c.Optimizer)
+// optimizerConfig returns the named optimiser's defaults with momentum and
+// weight decay overridden where they are not negative.
+func optimizerConfig(name string, momentum, weightDecay float64) (optim.Config, error) {
+	oc, err := optim.Defaults(name)
 	if err != nil {
 		return oc, err
 	}
-	if c.Momentum >= 0 {
-		oc.Momentum = c.Momentum
+	if momentum >= 0 {
+		oc.Momentum = momentum
 	}
-	if c.WeightDecay >= 0 {
-		oc.WeightDecay = c.WeightDecay
+	if weightDecay >= 0 {
+		oc.WeightDecay = weightDecay
 	}
 	return oc, nil
+}
+
+// learner is a training graph and the optimiser over its learned tensors.
+type learner struct {
+	g      *model.Graph
+	opt    *optim.Optimizer
+	params []*optim.Param
+}
+
+// newLearner makes the named optimiser over g's learned tensors: weights get
+// weight decay (and LARS adaptation), biases and batch-norm parameters not.
+func newLearner(g *model.Graph, name string, oc optim.Config) (*learner, error) {
+	l := &learner{g: g, params: make([]*optim.Param, len(g.Learned()))}
+	for i, p := range g.Learned() {
+		k := optim.Weight
+		if p.Kind != model.Weight {
+			k = optim.NoDecay
+		}
+		l.params[i] = &optim.Param{Name: p.Name, Value: p.Data, Kind: k}
+	}
+	var err error
+	l.opt, err = optim.New(name, oc, l.params)
+	return l, err
+}
+
+// update applies the gradients of the graph's last run with learning rate lr.
+func (l *learner) update(lr float64) error {
+	for i := range l.params {
+		l.params[i].Grad = l.g.Gradient(i)
+	}
+	return l.opt.Step(lr)
 }
 
 // dataInfo is what a run needs to know about its data before the first batch.

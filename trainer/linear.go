@@ -142,25 +142,11 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 		return nil, err
 	}
 	defer cg.Close()
-	params := make([]*optim.Param, len(cg.Learned()))
-	for i, p := range cg.Learned() {
-		k := optim.Weight
-		if p.Kind != model.Weight {
-			k = optim.NoDecay
-		}
-		params[i] = &optim.Param{Name: p.Name, Value: p.Data, Kind: k}
-	}
-	oc, err := optim.Defaults(cfg.Optimizer)
+	oc, err := optimizerConfig(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Momentum >= 0 {
-		oc.Momentum = cfg.Momentum
-	}
-	if cfg.WeightDecay >= 0 {
-		oc.WeightDecay = cfg.WeightDecay
-	}
-	opt, err := optim.New(cfg.Optimizer, oc, params)
+	lrn, err := newLearner(cg, cfg.Optimizer, oc)
 	if err != nil {
 		return nil, err
 	}
@@ -208,11 +194,8 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 			if err := cg.Run(); err != nil {
 				return nil, fmt.Errorf("linear step %d: %w", step+1, err)
 			}
-			for i := range params {
-				params[i].Grad = cg.Gradient(i)
-			}
 			lr := sched.LR(step)
-			if err := opt.Step(lr); err != nil {
+			if err := lrn.update(lr); err != nil {
 				return nil, err
 			}
 			step++

@@ -108,7 +108,7 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	if rf.PeakLR == 0 {
 		rf.PeakLR = optim.ScaleLR(0.5, int(images), 1024)
 	}
-	if rf.Optimizer, err = cfg.optimizerConfig(); err != nil {
+	if rf.Optimizer, err = optimizerConfig(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay); err != nil {
 		return nil, err
 	}
 	head, err := json.MarshalIndent(rf, "", "  ")
@@ -165,18 +165,11 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		return nil, err
 	}
 	defer g.Close()
-	params := make([]*optim.Param, len(g.Learned()))
-	for i, p := range g.Learned() {
-		k := optim.Weight
-		if p.Kind != model.Weight {
-			k = optim.NoDecay
-		}
-		params[i] = &optim.Param{Name: p.Name, Value: p.Data, Kind: k}
-	}
-	opt, err := optim.New(cfg.Optimizer, rf.Optimizer, params)
+	lrn, err := newLearner(g, cfg.Optimizer, rf.Optimizer)
 	if err != nil {
 		return nil, err
 	}
+	opt := lrn.opt
 	var start *input.Position
 	step := int64(0)
 	if ck != nil {
@@ -268,11 +261,8 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		if err := g.Run(); err != nil {
 			return nil, fmt.Errorf("step %d: %w", step+1, err)
 		}
-		for i := range params {
-			params[i].Grad = g.Gradient(i)
-		}
 		lr := sched.LR(step)
-		if err := opt.Step(lr); err != nil {
+		if err := lrn.update(lr); err != nil {
 			return nil, fmt.Errorf("step %d: %w", step+1, err)
 		}
 		step++
