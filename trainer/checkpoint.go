@@ -106,6 +106,10 @@ func WriteCheckpoint(path string, c *Checkpoint) error {
 		tmp.Close()
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	if err := tmp.Sync(); err != nil { // on disk before it takes the name
+		tmp.Close()
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -149,6 +153,21 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if err := json.Unmarshal(head, &h); err != nil {
 		return nil, bad("header: %v", err)
 	}
+	// The header's claims must fit the file before anything is allocated.
+	total := int64(0)
+	for _, t := range h.Tensors {
+		n := int64(1)
+		for _, d := range t.Shape {
+			if d < 0 || (d > 0 && n > int64(r.Len())/int64(d)) {
+				return nil, bad("tensor %s of shape %v does not fit in the file", t.Name, t.Shape)
+			}
+			n *= int64(d)
+		}
+		total += n
+	}
+	if h.Optimizer < 0 || 4*total+int64(h.Optimizer) != int64(r.Len()) {
+		return nil, bad("header claims %d tensor values and %d optimizer bytes, the file holds %d bytes", total, h.Optimizer, r.Len())
+	}
 	m, err := model.New(h.Spec, 0)
 	if err != nil {
 		return nil, bad("model: %v", err)
@@ -181,15 +200,14 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 // checkpointName is the file name of the checkpoint after step steps.
 func checkpointName(step int64) string { return fmt.Sprintf("step-%09d.ckpt", step) }
 
-// LatestCheckpoint returns the path of the checkpoint with the most steps in
-// dir, or "" when there is none.
-func LatestCheckpoint(dir string) (string, error) {
+// checkpointPaths returns the checkpoints in dir, fewest steps first.
+func checkpointPaths(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
+		return nil, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("checkpoints: %w", err)
+		return nil, fmt.Errorf("checkpoints: %w", err)
 	}
 	var steps []int64
 	for _, e := range ents {
@@ -202,9 +220,39 @@ func LatestCheckpoint(dir string) (string, error) {
 			steps = append(steps, s)
 		}
 	}
-	if len(steps) == 0 {
-		return "", nil
-	}
 	sort.Slice(steps, func(i, j int) bool { return steps[i] < steps[j] })
-	return filepath.Join(dir, checkpointName(steps[len(steps)-1])), nil
+	paths := make([]string, len(steps))
+	for i, s := range steps {
+		paths[i] = filepath.Join(dir, checkpointName(s))
+	}
+	return paths, nil
+}
+
+// LatestCheckpoint returns the path of the checkpoint with the most steps in
+// dir, or "" when there is none.
+func LatestCheckpoint(dir string) (string, error) {
+	paths, err := checkpointPaths(dir)
+	if err != nil || len(paths) == 0 {
+		return "", err
+	}
+	return paths[len(paths)-1], nil
+}
+
+// pruneCheckpoints deletes all but the newest keep checkpoints (keep ≤ 0:
+// none).
+func pruneCheckpoints(dir string, keep int) error {
+	if keep <= 0 {
+		return nil
+	}
+	paths, err := checkpointPaths(dir)
+	if err != nil {
+		return err
+	}
+	for len(paths) > keep {
+		if err := os.Remove(paths[0]); err != nil {
+			return fmt.Errorf("pruning checkpoints: %w", err)
+		}
+		paths = paths[1:]
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/supcon/supcon/loss"
@@ -67,6 +68,10 @@ type Config struct {
 	// Corrupt is the corrupt-record policy, "fail" or "skip".
 	Corrupt string `json:"corrupt"`
 
+	// KeepCheckpoints, when positive, keeps only that many newest
+	// checkpoints.
+	KeepCheckpoints int `json:"keep_checkpoints,omitempty"`
+
 	// StopAfter, when positive, stops the run (with a checkpoint) once it
 	// has done that many steps in all; a later --resume continues it.
 	StopAfter int64 `json:"-"`
@@ -76,9 +81,9 @@ type Config struct {
 
 // DefaultConfig returns the defaults: cnn-small, SupCon L_out with τ = 0.1,
 // P=16 × K=8 × 2 views, SGD momentum 0.9, weight decay 1e-4, 10% warm-up then
-// cosine, pixels mapped to [−1, 1].
+// cosine, pixels mapped to [−1, 1] (mean 0.5, std 0.5).
 func DefaultConfig() Config {
-	return Config{
+	return Config{Mean: []float32{0.5}, Std: []float32{0.5},
 		Model: "cnn-small", ProjectionDim: 128, Loss: "supcon-out", Temperature: loss.DefaultTemperature,
 		P: 16, K: 8, Views: 2, Epochs: 10, Optimizer: "sgd", Momentum: -1, WeightDecay: -1,
 		WarmupFraction: 0.1, Corrupt: "fail",
@@ -110,8 +115,8 @@ func (c *Config) validate() error {
 	switch {
 	case c.P < 1 || c.K < 1 || c.Views < 1:
 		return fmt.Errorf("batch shape P=%d K=%d views=%d: each must be at least 1", c.P, c.K, c.Views)
-	case c.Loss != "ce" && c.P*c.K*c.Views < 2:
-		return fmt.Errorf("a contrastive batch needs at least 2 samples")
+	case c.P*c.K*c.Views < 2:
+		return fmt.Errorf("batch of P·K·views = %d sample: at least 2 (batch norm and the contrastive losses need them)", c.P*c.K*c.Views)
 	case c.Epochs < 1:
 		return fmt.Errorf("epochs %d: at least 1", c.Epochs)
 	case c.Temperature <= 0:
@@ -125,6 +130,16 @@ func (c *Config) validate() error {
 	}
 	if _, err := optim.Defaults(c.Optimizer); err != nil {
 		return err
+	}
+	for _, v := range c.Mean {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("mean %v: not a finite number", c.Mean)
+		}
+	}
+	for _, v := range c.Std {
+		if !(v > 0) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("std %v: every value must be a positive finite number", c.Std)
+		}
 	}
 	if _, err := input.ParseCorruptPolicy(c.Corrupt); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/supcon/supcon/internal/progress"
@@ -64,9 +65,10 @@ type LinearReport struct {
 	Steps        int64   `json:"steps"`
 	FinalLoss    float64 `json:"final_loss"`
 	TrainTop1    float64 `json:"train_top1"`
-	ValImages    int     `json:"val_images,omitempty"`
-	ValTop1      float64 `json:"val_top1,omitempty"`
-	ValTop5      float64 `json:"val_top5,omitempty"`
+	ValImages    int     `json:"val_images"`
+	ValTop1      float64 `json:"val_top1"`
+	// ValTop5 is 1 by definition with 5 classes or fewer.
+	ValTop5 float64 `json:"val_top5"`
 }
 
 // Linear evaluates a pre-trained run: it loads the run's latest checkpoint,
@@ -86,6 +88,10 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	corrupt, err := input.ParseCorruptPolicy(cfg.Corrupt)
 	if err != nil {
 		return nil, err
+	}
+	oc, err := optimizerConfig(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
+	if err != nil {
+		return nil, fmt.Errorf("linear: %w", err)
 	}
 	var rf runFile
 	raw, err := os.ReadFile(filepath.Join(runDir, ConfigFile))
@@ -127,6 +133,12 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 		}
 		rep.ValImages = val.images
 	}
+	for _, fs := range []*featureSet{train, val} {
+		if fs != nil && fs.names != nil && rf.Classes != nil && !slices.Equal(fs.names, rf.Classes) {
+			return nil, fmt.Errorf("linear: the classes of %s (%d: %s…) are not the run's (%d: %s…): labels would not match; make the data with the run's labels file (augment --labels)",
+				fs.what, len(fs.names), fs.names[0], len(rf.Classes), rf.Classes[0])
+		}
+	}
 	classes := max(len(rf.Classes), train.classes)
 	if val != nil {
 		classes = max(classes, val.classes)
@@ -142,10 +154,6 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 		return nil, err
 	}
 	defer cg.Close()
-	oc, err := optimizerConfig(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
-	if err != nil {
-		return nil, err
-	}
 	lrn, err := newLearner(cg, cfg.Optimizer, oc)
 	if err != nil {
 		return nil, err
@@ -248,6 +256,8 @@ type featureSet struct {
 	labels  []int
 	images  int
 	classes int
+	names   []string // the data's class names, when its manifest gives them
+	what    string
 }
 
 // normalizer maps pixels to (x/255 − mean)/std per channel.
@@ -288,7 +298,10 @@ func extractFeatures(ctx context.Context, g *model.Graph, spec model.Spec, data 
 	batch := g.Batch()
 	x := make([]float32, batch*size)
 	px := make([]uint8, size)
-	fs := &featureSet{}
+	fs := &featureSet{what: what}
+	if man := d.Manifest(); man != nil {
+		fs.names = man.Classes
+	}
 	fill := 0
 	dim := 0
 	flush := func() error {
@@ -398,6 +411,9 @@ func rankOf(row []float32, label int) int {
 		return math.MaxInt
 	}
 	v := row[label]
+	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		return math.MaxInt
+	}
 	r := 0
 	for j, x := range row {
 		if j != label && x >= v {

@@ -11,6 +11,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/supcon/supcon/internal/progress"
@@ -70,10 +72,16 @@ type Summary struct {
 
 // Train pre-trains an encoder on the config's data into the run directory
 // dir: config.json, metrics.jsonl (a line per step), checkpoints/ and
-// loss.png. Progress goes to progress (nil: none). With cfg.Resume it
+// loss.png. Progress goes to progressOut (nil: none). With cfg.Resume it
 // continues from the latest checkpoint, and the result is bit-identical to a
 // run that never stopped. When ctx is cancelled it writes a checkpoint and
 // returns ctx's error.
+//
+// The learning-rate schedule runs on the training's progress in images:
+// epoch + (images of the epoch used so far)/(images per epoch), over Epochs.
+// An epoch's number of batches is not known in advance (classes short of K
+// images are padded with copies), so a schedule in steps would end early or
+// late; one in images ends exactly with the last epoch.
 func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (*Summary, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -102,8 +110,6 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	}
 	images := int64(cfg.P * cfg.K)
 	rf := runFile{Config: cfg, Spec: cfg.specFor(info), Classes: info.Classes, Records: info.Records}
-	rf.StepsEpoch = max(1, (info.Records+images-1)/images)
-	rf.TotalSteps = rf.StepsEpoch * int64(cfg.Epochs)
 	rf.PeakLR = cfg.LR
 	if rf.PeakLR == 0 {
 		rf.PeakLR = optim.ScaleLR(0.5, int(images), 1024)
@@ -111,36 +117,31 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	if rf.Optimizer, err = optimizerConfig(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay); err != nil {
 		return nil, err
 	}
-	head, err := json.MarshalIndent(rf, "", "  ")
-	if err != nil {
-		return nil, err
-	}
 	configPath := filepath.Join(dir, ConfigFile)
 	ckptDir := filepath.Join(dir, CheckpointDir)
 
 	// Fresh start or resume.
 	var ck *Checkpoint
+	var st trainState
 	if cfg.Resume {
-		old, err := os.ReadFile(configPath)
-		if err != nil {
-			return nil, fmt.Errorf("resume: %w", err)
-		}
-		if !bytes.Equal(bytes.TrimSpace(old), bytes.TrimSpace(head)) {
-			return nil, fmt.Errorf("resume: %s differs from this run's settings; resume with the same flags and data", configPath)
-		}
-		latest, err := LatestCheckpoint(ckptDir)
-		if err != nil {
+		if err := sameRun(configPath, &rf); err != nil {
 			return nil, err
 		}
-		if latest == "" {
-			return nil, fmt.Errorf("resume: no checkpoint in %s", ckptDir)
-		}
-		if ck, err = ReadCheckpoint(latest); err != nil {
+		if ck, err = readLatestCheckpoint(ckptDir, progressOut); err != nil {
 			return nil, err
+		}
+		if len(ck.Extra) > 0 {
+			if err := json.Unmarshal(ck.Extra, &st); err != nil {
+				return nil, fmt.Errorf("resume: checkpoint state: %w", err)
+			}
 		}
 	} else {
 		if latest, _ := LatestCheckpoint(ckptDir); latest != "" {
 			return nil, fmt.Errorf("run directory %s already holds checkpoints: use --resume, or another directory", dir)
+		}
+		head, err := json.MarshalIndent(rf, "", "  ")
+		if err != nil {
+			return nil, err
 		}
 		if err := os.WriteFile(configPath, append(head, '\n'), 0o644); err != nil {
 			return nil, fmt.Errorf("run directory: %w", err)
@@ -156,11 +157,11 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	batch := cfg.P * cfg.K * cfg.Views
 	obj := &model.Objective{Options: loss.Options{Loss: kind, Temperature: cfg.Temperature,
 		BaseTemperature: cfg.BaseTemperature, Views: cfg.Views, Normalize: true}}
-	head2 := model.ProjectionHead
+	head := model.ProjectionHead
 	if cfg.Loss == "ce" {
-		head2 = model.ClassifierHead
+		head = model.ClassifierHead
 	}
-	g, err := m.NewGraph(model.GraphOptions{Batch: batch, Train: true, Head: head2, Loss: obj})
+	g, err := m.NewGraph(model.GraphOptions{Batch: batch, Train: true, Head: head, Loss: obj})
 	if err != nil {
 		return nil, err
 	}
@@ -169,20 +170,26 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	opt := lrn.opt
 	var start *input.Position
-	step := int64(0)
+	var points []curves.Point
+	metricsPath := filepath.Join(dir, MetricsFile)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if ck != nil {
-		if err := opt.Load(bytes.NewReader(ck.Optimizer)); err != nil {
+		if err := lrn.opt.Load(bytes.NewReader(ck.Optimizer)); err != nil {
 			return nil, fmt.Errorf("resume: %w", err)
 		}
-		step, start = ck.Step, ck.Position
-		if err := truncateMetrics(filepath.Join(dir, MetricsFile), step); err != nil {
+		st.Step, start = ck.Step, ck.Position
+		if points, err = truncateMetrics(metricsPath, st.Step); err != nil {
 			return nil, err
 		}
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	}
-	sched := optim.Schedule{Peak: rf.PeakLR, WarmupSteps: int64(math.Round(cfg.WarmupFraction * float64(rf.TotalSteps))),
-		TotalSteps: rf.TotalSteps, Decay: optim.Cosine}
+	const units = 1 << 30 // the schedule's resolution over the whole run
+	sched := optim.Schedule{Peak: rf.PeakLR, WarmupSteps: int64(math.Round(cfg.WarmupFraction * units)),
+		TotalSteps: units, Decay: optim.Cosine}
+	progressOf := func(epoch int, used int64) int64 {
+		return int64((float64(epoch) + float64(used)/float64(info.Records)) / float64(cfg.Epochs) * units)
+	}
 
 	bt, err := input.NewBatcher(ctx, d, input.BatchOptions{P: cfg.P, K: cfg.K, V: cfg.Views, Buffer: cfg.Buffer,
 		Epochs: cfg.Epochs, Decode: true, Start: start})
@@ -191,35 +198,52 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	}
 	defer bt.Close()
 
-	mf, err := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	mf, err := os.OpenFile(metricsPath, flags, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	defer mf.Close()
 	mw := bufio.NewWriter(mf)
+	defer mw.Flush() // on every way out, so the steps before a failure are kept
 
 	var meter *progress.Meter
 	if progressOut != nil {
-		meter = progress.New(progressOut, "steps", rf.TotalSteps)
-		meter.Add(step)
+		meter = progress.New(progressOut, "images", info.Records*int64(cfg.Epochs))
+		meter.Add(int64(st.Epoch)*info.Records + st.EpochImages)
 	}
 	sum := &Summary{FirstLoss: math.NaN()}
-	saved := step
+	saved := st.Step
+	trained := bt.Position() // after the last batch trained on
 	save := func() error {
 		if err := mw.Flush(); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
 		var ob bytes.Buffer
-		if err := opt.Save(&ob); err != nil {
+		if err := lrn.opt.Save(&ob); err != nil {
 			return err
 		}
-		pos := bt.Position()
-		path := filepath.Join(ckptDir, checkpointName(step))
-		if err := WriteCheckpoint(path, &Checkpoint{Step: step, Position: &pos, Model: m, Optimizer: ob.Bytes()}); err != nil {
+		extra, _ := json.Marshal(st)
+		pos := trained
+		path := filepath.Join(ckptDir, checkpointName(st.Step))
+		if err := WriteCheckpoint(path, &Checkpoint{Step: st.Step, Position: &pos, Model: m, Optimizer: ob.Bytes(), Extra: extra}); err != nil {
 			return err
 		}
-		saved, sum.Checkpoint = step, path
-		return drawLossCurve(dir)
+		saved, sum.Checkpoint = st.Step, path
+		if err := pruneCheckpoints(ckptDir, cfg.KeepCheckpoints); err != nil && progressOut != nil {
+			fmt.Fprintf(progressOut, "warning: %v\n", err)
+		}
+		if err := drawLossCurve(filepath.Join(dir, LossCurveFile), points); err != nil && progressOut != nil {
+			fmt.Fprintf(progressOut, "warning: %v\n", err)
+		}
+		return nil
+	}
+	interrupted := func(err error) (*Summary, error) {
+		if st.Step > saved {
+			if serr := save(); serr != nil {
+				return nil, errors.Join(err, serr)
+			}
+		}
+		return nil, err
 	}
 
 	var x []float32
@@ -227,27 +251,35 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	began, last := time.Now(), time.Now()
 	var views int64
 	for {
-		if cfg.StopAfter > 0 && step >= cfg.StopAfter {
+		if cfg.StopAfter > 0 && st.Step >= cfg.StopAfter {
 			sum.Stopped = true
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			if step > saved {
-				if serr := save(); serr != nil {
-					return nil, errors.Join(err, serr)
-				}
-			}
-			return nil, err
+			return interrupted(err)
 		}
 		b, err := bt.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("step %d: %w", step+1, err)
+			if ctx.Err() != nil {
+				return interrupted(ctx.Err())
+			}
+			return nil, fmt.Errorf("step %d: %w", st.Step+1, err)
+		}
+		if b.Epoch != st.Epoch {
+			// The previous epoch ended without every image (records
+			// skipped as corrupt): checkpoint it as ended.
+			if cfg.CheckpointEvery <= 0 && st.Step > saved {
+				if err := save(); err != nil {
+					return nil, err
+				}
+			}
+			st.Epoch, st.EpochImages = b.Epoch, 0
 		}
 		if x, err = b.Float32CHW(x, cfg.Mean, cfg.Std); err != nil {
-			return nil, fmt.Errorf("step %d: %w", step+1, err)
+			return nil, fmt.Errorf("step %d: %w", st.Step+1, err)
 		}
 		if err := g.SetImages(x); err != nil {
 			return nil, err
@@ -259,16 +291,24 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		}
 		obj.SetBatch(labels, keys)
 		if err := g.Run(); err != nil {
-			return nil, fmt.Errorf("step %d: %w", step+1, err)
+			return nil, fmt.Errorf("step %d (epoch %d, batch %d): %w", st.Step+1, b.Epoch, b.Index, err)
 		}
-		lr := sched.LR(step)
+		lr := sched.LR(progressOf(st.Epoch, st.EpochImages))
 		if err := lrn.update(lr); err != nil {
-			return nil, fmt.Errorf("step %d: %w", step+1, err)
+			return nil, fmt.Errorf("step %d: %w", st.Step+1, err)
 		}
-		step++
+		st.Step++
+		used := int64(0)
+		for _, r := range b.Rows {
+			if r.Copy == 0 && !r.Reused {
+				used++
+			}
+		}
+		st.EpochImages += used
+		trained = bt.Position()
 		now := time.Now()
 		r := obj.Result
-		met := Metric{Step: step, Epoch: b.Epoch, Batch: b.Index, Loss: r.Value, LR: lr,
+		met := Metric{Step: st.Step, Epoch: b.Epoch, Batch: b.Index, Loss: r.Value, LR: lr,
 			ViewsPerSec: float64(batch) / now.Sub(last).Seconds(), WithoutPositives: r.WithoutPositives}
 		last = now
 		views += int64(batch)
@@ -279,17 +319,18 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		sum.Epochs = b.Epoch + 1
 		line, _ := json.Marshal(met)
 		mw.Write(append(line, '\n'))
+		points = append(points, curves.Point{Step: met.Step, Epoch: float64(met.Epoch), Loss: met.Loss, LR: met.LR})
 		if meter != nil {
-			meter.Add(1)
+			meter.Add(used)
 		}
 		if testAfterStep != nil {
-			testAfterStep(step)
+			testAfterStep(st.Step)
 		}
-		every := cfg.CheckpointEvery
-		if every <= 0 {
-			every = rf.StepsEpoch
+		due := st.EpochImages >= info.Records // the epoch's last batch
+		if cfg.CheckpointEvery > 0 {
+			due = st.Step%cfg.CheckpointEvery == 0
 		}
-		if step%every == 0 {
+		if due {
 			if err := save(); err != nil {
 				return nil, err
 			}
@@ -298,46 +339,119 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	if meter != nil {
 		meter.Done()
 	}
-	if step > saved || sum.Checkpoint == "" {
+	if st.Step > saved || sum.Checkpoint == "" {
 		if err := save(); err != nil {
 			return nil, err
 		}
 	}
-	sum.Steps = step
+	sum.Steps = st.Step
 	if el := time.Since(began).Seconds(); el > 0 {
 		sum.ViewsPerS = float64(views) / el
 	}
 	return sum, nil
 }
 
+// trainState is the training loop's own state, kept in checkpoints.
+type trainState struct {
+	Step        int64 `json:"step"`
+	Epoch       int   `json:"epoch"`
+	EpochImages int64 `json:"epoch_images"` // original images of Epoch used so far
+}
+
+// sameRun checks that a resumed run has the settings of the one it
+// continues, naming the first that differs.
+func sameRun(configPath string, rf *runFile) error {
+	old, err := os.ReadFile(configPath)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	var was runFile
+	if err := json.Unmarshal(old, &was); err != nil {
+		return fmt.Errorf("resume: %s: %w", configPath, err)
+	}
+	// Settings that do not change the results may change, and so may how
+	// the run is driven (StopAfter, Resume: not in the file).
+	was.Config.CheckpointEvery = rf.Config.CheckpointEvery
+	was.Config.KeepCheckpoints = rf.Config.KeepCheckpoints
+	was.Config.StopAfter, was.Config.Resume = rf.Config.StopAfter, rf.Config.Resume
+	a, b := reflect.ValueOf(was), reflect.ValueOf(*rf)
+	for i := 0; i < a.NumField(); i++ {
+		if reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			continue
+		}
+		f := a.Type().Field(i)
+		if f.Name == "Config" {
+			ca, cb := a.Field(i), b.Field(i)
+			for j := 0; j < ca.NumField(); j++ {
+				if !reflect.DeepEqual(ca.Field(j).Interface(), cb.Field(j).Interface()) {
+					return fmt.Errorf("resume: %s was %v, now %v (%s); resume with the run's flags and data",
+						jsonName(ca.Type().Field(j)), ca.Field(j).Interface(), cb.Field(j).Interface(), configPath)
+				}
+			}
+		}
+		return fmt.Errorf("resume: the %s was %v, now %v (%s); resume with the run's flags and data",
+			jsonName(f), a.Field(i).Interface(), b.Field(i).Interface(), configPath)
+	}
+	return nil
+}
+
+func jsonName(f reflect.StructField) string {
+	if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n != "" && n != "-" {
+		return n
+	}
+	return f.Name
+}
+
+// readLatestCheckpoint reads the newest checkpoint that is whole: a damaged
+// newest one (a crash while writing, a full disk) falls back to the one
+// before, with a warning.
+func readLatestCheckpoint(dir string, warn io.Writer) (*Checkpoint, error) {
+	paths, err := checkpointPaths(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("resume: no checkpoint in %s", dir)
+	}
+	var errs []error
+	for i := len(paths) - 1; i >= 0; i-- {
+		ck, err := ReadCheckpoint(paths[i])
+		if err == nil {
+			if len(errs) > 0 && warn != nil {
+				fmt.Fprintf(warn, "warning: resuming from %s: %v\n", paths[i], errors.Join(errs...))
+			}
+			return ck, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, fmt.Errorf("resume: %w", errors.Join(errs...))
+}
+
 // testAfterStep, set by tests, is called after every step.
 var testAfterStep func(step int64)
 
-// truncateMetrics drops the lines of metrics.jsonl after step: a resumed run
-// writes them again.
-func truncateMetrics(path string, step int64) error {
+// truncateMetrics drops the lines of metrics.jsonl after step (a resumed
+// run writes them again), and lines that do not parse (a partial last line
+// after a crash), and returns the points kept.
+func truncateMetrics(path string, step int64) ([]curves.Point, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	var keep []byte
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			break // a partial last line is dropped
-		}
-		line := data[:i+1]
-		data = data[i+1:]
+	var pts []curves.Point
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
 		var m Metric
-		if json.Unmarshal(line, &m) != nil || m.Step > step {
-			break
+		if !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &m) != nil || m.Step > step {
+			continue
 		}
 		keep = append(keep, line...)
+		pts = append(pts, curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR})
 	}
-	return os.WriteFile(path, keep, 0o644)
+	return pts, os.WriteFile(path, keep, 0o644)
 }
 
 // ReadMetrics reads a metrics.jsonl file.
@@ -359,20 +473,12 @@ func ReadMetrics(path string) ([]Metric, error) {
 	return out, sc.Err()
 }
 
-// drawLossCurve renders the run's metrics.jsonl as loss.png.
-func drawLossCurve(dir string) error {
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
-	if err != nil {
-		return err
-	}
-	if len(ms) == 0 {
+// drawLossCurve renders the run's loss curve to path.
+func drawLossCurve(path string, pts []curves.Point) error {
+	if len(pts) == 0 {
 		return nil
 	}
-	pts := make([]curves.Point, len(ms))
-	for i, m := range ms {
-		pts[i] = curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR}
-	}
-	if err := curves.WriteFile(filepath.Join(dir, LossCurveFile), pts, curves.Options{}); err != nil {
+	if err := curves.WriteFile(path, pts, curves.Options{}); err != nil {
 		return fmt.Errorf("loss curve: %w", err)
 	}
 	return nil

@@ -96,7 +96,8 @@ func defineTrainFlags(fs *flag.FlagSet, c *trainer.Config) {
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed of the initial weights and of every input choice")
 	fs.Var((*floatList)(&c.Mean), "mean", "per-channel mean for (x/255 − mean)/std; one value applies to every channel")
 	fs.Var((*floatList)(&c.Std), "std", "per-channel standard deviation")
-	fs.Int64Var(&c.CheckpointEvery, "checkpoint-every", c.CheckpointEvery, "steps between checkpoints (0: once per epoch)")
+	fs.Int64Var(&c.CheckpointEvery, "checkpoint-every", c.CheckpointEvery, "steps between checkpoints (0: at the end of every epoch)")
+	fs.IntVar(&c.KeepCheckpoints, "keep-checkpoints", c.KeepCheckpoints, "keep only the newest N checkpoints (0: all)")
 	fs.IntVar(&c.Buffer, "buffer", c.Buffer, "records held for shuffling and balancing (0: 16·P·K)")
 	fs.IntVar(&c.Interleave, "interleave", c.Interleave, "shards read at once (0: 16)")
 	fs.StringVar(&c.Corrupt, "corrupt", c.Corrupt, "damaged records: fail, or skip and count")
@@ -105,7 +106,6 @@ func defineTrainFlags(fs *flag.FlagSet, c *trainer.Config) {
 func runTrain(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
 	c := trainer.DefaultConfig()
-	c.Mean, c.Std = []float32{0.5}, []float32{0.5}
 	var data stringList
 	var out string
 	fs.Var(&data, "data", "training shards: a `GLOB`, shard files or PREFIX.manifest.json (repeat or comma-separate)")

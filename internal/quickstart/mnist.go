@@ -103,6 +103,9 @@ func readIdx(path string) (*idx, error) {
 		size *= int(d)
 	}
 	x.data = data[4+4*nd:]
+	if x.dims[0] == 0 {
+		return nil, fmt.Errorf("%s: holds no items", path)
+	}
 	if len(x.data) != size {
 		return nil, fmt.Errorf("%s: %d bytes of data, header says %d", path, len(x.data), size)
 	}

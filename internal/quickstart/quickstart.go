@@ -88,7 +88,11 @@ func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, erro
 	rep := &Report{Seconds: map[string]float64{}}
 	stage := func(name string, t0 time.Time) { rep.Seconds[name] = time.Since(t0).Seconds() }
 
-	// A quickstart starts afresh: its own outputs from an earlier run go.
+	// A quickstart starts afresh: its own outputs from an earlier run go,
+	// but only from a folder an earlier quickstart made.
+	if err := claimOutput(o.Out); err != nil {
+		return nil, err
+	}
 	for _, sub := range []string{"mnist", "shards", "run"} {
 		if err := os.RemoveAll(filepath.Join(o.Out, sub)); err != nil {
 			return nil, err
@@ -164,4 +168,27 @@ func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, erro
 	}
 	stage("linear", t0)
 	return rep, nil
+}
+
+// marker names the file that says a folder is a quickstart's own.
+const marker = ".supcon-quickstart"
+
+// claimOutput makes dir a quickstart folder: a new or empty folder gets the
+// marker; a folder with other contents and no marker is refused, so that
+// --out never deletes what a quickstart did not make.
+func claimOutput(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if len(ents) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
+			return fmt.Errorf("%s is not empty and was not made by quickstart (no %s in it); choose another --out", dir, marker)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, marker), []byte("made by supcon quickstart; it deletes and remakes mnist/, shards/ and run/ here\n"), 0o644)
 }

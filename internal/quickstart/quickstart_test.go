@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -90,4 +91,19 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// Quickstart never deletes from a folder it did not make.
+func TestQuickstartRefusesForeignFolder(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "run"), 0o755)
+	os.WriteFile(filepath.Join(dir, "run", "precious.txt"), []byte("x"), 0o644)
+	o := Defaults()
+	o.Out = dir
+	if _, err := Run(context.Background(), o, testWriter{t}, nil); err == nil || !strings.Contains(err.Error(), "not made by quickstart") {
+		t.Fatalf("quickstart in a foreign folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run", "precious.txt")); err != nil {
+		t.Fatal("quickstart deleted a file it did not make")
+	}
 }

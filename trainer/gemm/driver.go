@@ -1,7 +1,6 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -60,15 +59,15 @@ type task struct {
 var taskPool = sync.Pool{New: func() any { return new(task) }}
 
 // sgemm is Sgemm for m, n, k > 0 and alpha != 0, on the Go or the assembly
-// kernel.
-func sgemm(asm, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// kernel, using at most procs goroutines.
+func sgemm(asm bool, procs int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	t := taskPool.Get().(*task)
 	t.asm, t.transA, t.transB = asm, transA, transB
 	t.m, t.n, t.k = m, n, k
 	t.alpha, t.beta = alpha, beta
 	t.a, t.b, t.c = a, b, c
 	t.lda, t.ldb, t.ldc = lda, ldb, ldc
-	workers := t.plan(runtime.GOMAXPROCS(0))
+	workers := t.plan(procs)
 	if t.nbn > 1 && m*k <= prepackMax {
 		t.prepackA()
 	}

@@ -23,6 +23,8 @@
 // bits.
 package gemm
 
+import "runtime"
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
 // op(X) is X or Xᵀ as transA/transB say. op(A) is m×k, op(B) is k×n and C is
 // m×n; lda, ldb and ldc are the row strides of A, B and C as stored. With
@@ -31,6 +33,18 @@ package gemm
 // becomes beta·C. It panics when a dimension, stride or slice length is
 // inconsistent. Sgemm is safe for concurrent use on disjoint C.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmProcs(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm computed on the calling goroutine alone, for callers
+// that already run several products in parallel (starting helper goroutines
+// for each of them would only add overhead). Its results are bit-identical
+// to Sgemm's.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmProcs(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func sgemmProcs(procs int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -39,7 +53,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	sgemm(useAsm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(useAsm, procs, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // scaleC sets C = beta·C, ignoring the old C when beta == 0.

@@ -238,6 +238,15 @@ func TestDeterminism(t *testing.T) {
 						t.Errorf("%s %+v: GOMAXPROCS %d differs from 1", kernelName(asm), tc, procs)
 					}
 				}
+				for _, procs := range []int{2, 8} {
+					runtime.GOMAXPROCS(procs)
+					r := rand.New(rand.NewPCG(7, uint64(tc.m*1000003+tc.n*1009+tc.k)))
+					a, lda, b, ldb, c, ldc := operands(r, tc)
+					SgemmSerial(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+					if !sameBits(c, want) {
+						t.Errorf("%s %+v: SgemmSerial at GOMAXPROCS %d differs from Sgemm", kernelName(asm), tc, procs)
+					}
+				}
 				for g, hook := range grids {
 					gridHook = hook
 					got := result(tc)

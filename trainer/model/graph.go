@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
@@ -150,6 +151,10 @@ func (gr *Graph) SetFeatures(f []float32) error {
 func (gr *Graph) Run() error {
 	gr.vm.Reset()
 	if err := gr.vm.RunAll(); err != nil {
+		var oe *OpError
+		if errors.As(err, &oe) {
+			return oe
+		}
 		return err
 	}
 	return nil

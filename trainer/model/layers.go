@@ -68,8 +68,8 @@ func (b *builder) bnLayer(x *G.Node, name string, relu bool, c, m int, rows bool
 	bn := nn.NewBatchNorm(c, relu)
 	bn.RunningMean, bn.RunningVar = rm.Data, rv.Data
 	train := b.train
-	if train && m < 2 && b.batch > 1 {
-		return nil, fmt.Errorf("%s: batch norm needs at least 2 values per channel to train", name)
+	if train && m < 2 {
+		return nil, fmt.Errorf("%s: batch norm trains on the batch's statistics and needs at least 2 values per channel; this batch gives %d (more samples per batch, or larger images)", name, m)
 	}
 	shape := x.Shape().Clone()
 	op := newKernelOp(b.timer, name, []int{len(shape), 1, 1}, shape, func(y []float32, in [][]float32) error {

@@ -24,6 +24,14 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// Limits of a Spec: they keep a model (and a damaged checkpoint's claims)
+// within what a machine can hold.
+const (
+	MaxSide     = 4096
+	MaxChannels = 16
+	MaxHead     = 1 << 16
+)
+
 // Encoders lists the encoder names New accepts.
 var Encoders = []string{"mlp", "cnn-small", "resnet-small"}
 
@@ -55,8 +63,12 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("encoder %s: input %d×%d×%d is empty", s.Encoder, s.Height, s.Width, s.Channels)
 	case s.Encoder != "mlp" && (s.Height < 4 || s.Width < 4):
 		return fmt.Errorf("encoder %s: input %d×%d is too small (at least 4×4)", s.Encoder, s.Height, s.Width)
-	case s.ProjectionDim < 0 || s.Classes < 0:
-		return fmt.Errorf("negative head size")
+	case s.Channels > MaxChannels || s.Height > MaxSide || s.Width > MaxSide:
+		return fmt.Errorf("encoder %s: input %d×%d×%d is larger than %d×%d×%d", s.Encoder, s.Height, s.Width, s.Channels, MaxSide, MaxSide, MaxChannels)
+	case s.ProjectionDim < 0 || s.Classes < 0 || s.ProjectionDim > MaxHead || s.Classes > MaxHead:
+		return fmt.Errorf("head sizes %d (projection) and %d (classes): want 0..%d", s.ProjectionDim, s.Classes, MaxHead)
+	case s.Encoder == "mlp" && s.Channels*s.Height*s.Width > MaxSide*MaxSide:
+		return fmt.Errorf("encoder mlp: input of %d values is larger than %d", s.Channels*s.Height*s.Width, MaxSide*MaxSide)
 	}
 	return nil
 }
@@ -78,7 +90,7 @@ func New(spec Spec, seed int64) (*Model, error) {
 	}
 	m := &Model{Spec: spec}
 	// Building a graph declares every tensor; a one-sample graph is cheap.
-	b, err := newBuilder(m, seed, 1, true)
+	b, err := newBuilder(m, seed, 1, false)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +129,7 @@ func (m *Model) AddClassifier(classes int, seed int64) error {
 	}
 	m.Params.List = keep
 	m.Spec.Classes = classes
-	b, err := newBuilder(m, seed, 1, true)
+	b, err := newBuilder(m, seed, 1, false)
 	if err != nil {
 		return err
 	}

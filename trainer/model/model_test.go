@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/supcon/supcon/loss"
@@ -112,5 +113,31 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 			}
 			t.Logf("analytic %.6g numeric %.6g", analytic, numeric)
 		})
+	}
+}
+
+// Batch norm cannot train on one value per channel: building such a graph is
+// an error naming the layer, not a panic during a run.
+func TestBatchNormNeedsTwoValues(t *testing.T) {
+	for _, spec := range []Spec{
+		{Encoder: "mlp", Channels: 1, Height: 4, Width: 4, Classes: 2},
+		{Encoder: "cnn-small", Channels: 1, Height: 4, Width: 4, Classes: 2},
+	} {
+		m, err := New(spec, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.NewGraph(GraphOptions{Batch: 1, Train: true, Head: ClassifierHead, Loss: &Objective{Options: loss.Options{Loss: loss.CrossEntropy}}})
+		if err == nil || !strings.Contains(err.Error(), "at least 2 values per channel") {
+			t.Errorf("%s, batch 1: %v", spec.Encoder, err)
+		}
+		if g, err := m.NewGraph(GraphOptions{Batch: 1, Head: ClassifierHead}); err != nil {
+			t.Errorf("%s: evaluation graph of batch 1: %v", spec.Encoder, err)
+		} else {
+			g.Close()
+		}
+	}
+	if _, err := New(Spec{Encoder: "mlp", Channels: 1, Height: 1 << 20, Width: 1 << 20}, 1); err == nil {
+		t.Error("a 2^40-pixel input was accepted")
 	}
 }

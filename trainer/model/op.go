@@ -139,7 +139,7 @@ func (op *kernelOp) Do(vals ...G.Value) (G.Value, error) {
 	if len(op.out) == 0 {
 		var s [1]float32
 		if err := op.forward(s[:], in); err != nil {
-			return nil, err
+			return nil, &OpError{Op: op.name, Err: err}
 		}
 		return G.NewF32(s[0]), nil
 	}
@@ -147,10 +147,22 @@ func (op *kernelOp) Do(vals ...G.Value) (G.Value, error) {
 		op.buf = tensor.New(tensor.WithShape(op.out...), tensor.Of(tensor.Float32))
 	}
 	if err := op.forward(op.buf.Data().([]float32), in); err != nil {
-		return nil, err
+		return nil, &OpError{Op: op.name, Err: err}
 	}
 	return op.buf, nil
 }
+
+// OpError is an error of one of a graph's ops: Graph.Run returns it as it
+// is, without the machine's instruction dump around it.
+type OpError struct {
+	Op  string
+	Err error
+}
+
+func (e *OpError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the op's error.
+func (e *OpError) Unwrap() error { return e.Err }
 
 func (op *kernelOp) ReturnsPtr() bool     { return false }
 func (op *kernelOp) CallsExtern() bool    { return false }

@@ -192,41 +192,57 @@ func (b *BatchNorm) Backward(dx, dgamma, dbeta, x, dy []float32, m int) {
 	parallelFor(b.C, func(_, c int) {
 		xs, dys, dxs := x[c*m:(c+1)*m], dy[c*m:(c+1)*m], dx[c*m:(c+1)*m]
 		center, scale, shift, mean := b.center[c], b.scale[c], b.shift[c], b.mean[c]
-		var s0, s1, t0, t1 float64
+		var s0, s1, s2, s3, t0, t1, t2, t3 float64
 		i := 0
 		if b.ReLU {
-			for ; i+2 <= len(xs); i += 2 {
-				d0 := float64(keepIfPos(dys[i], affine(xs[i], center, scale, shift)))
-				d1 := float64(keepIfPos(dys[i+1], affine(xs[i+1], center, scale, shift)))
-				s0, s1 = s0+d0, s1+d1
-				t0, t1 = t0+d0*(float64(xs[i])-mean), t1+d1*(float64(xs[i+1])-mean)
+			// dz = dy masked by the recomputed ReLU output, stored in dx
+			// (which may alias dy) for the second pass.
+			dxs, dys = dxs[:len(xs)], dys[:len(xs)]
+			for ; i+4 <= len(xs); i += 4 {
+				x4 := (*[4]float32)(xs[i:])
+				y4 := (*[4]float32)(dys[i:])
+				z4 := (*[4]float32)(dxs[i:])
+				z0 := keepIfPos(y4[0], affine(x4[0], center, scale, shift))
+				z1 := keepIfPos(y4[1], affine(x4[1], center, scale, shift))
+				z2 := keepIfPos(y4[2], affine(x4[2], center, scale, shift))
+				z3 := keepIfPos(y4[3], affine(x4[3], center, scale, shift))
+				z4[0], z4[1], z4[2], z4[3] = z0, z1, z2, z3
+				d0, d1, d2, d3 := float64(z0), float64(z1), float64(z2), float64(z3)
+				s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+				t0 += d0 * (float64(x4[0]) - mean)
+				t1 += d1 * (float64(x4[1]) - mean)
+				t2 += d2 * (float64(x4[2]) - mean)
+				t3 += d3 * (float64(x4[3]) - mean)
 			}
 			for ; i < len(xs); i++ {
-				d := float64(keepIfPos(dys[i], affine(xs[i], center, scale, shift)))
+				z := keepIfPos(dys[i], affine(xs[i], center, scale, shift))
+				dxs[i] = z
+				d := float64(z)
 				s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
 			}
+			dys = dxs
 		} else {
-			for ; i+2 <= len(xs); i += 2 {
-				d0, d1 := float64(dys[i]), float64(dys[i+1])
-				s0, s1 = s0+d0, s1+d1
-				t0, t1 = t0+d0*(float64(xs[i])-mean), t1+d1*(float64(xs[i+1])-mean)
+			dys = dys[:len(xs)]
+			for ; i+4 <= len(xs); i += 4 {
+				x4 := (*[4]float32)(xs[i:])
+				y4 := (*[4]float32)(dys[i:])
+				d0, d1, d2, d3 := float64(y4[0]), float64(y4[1]), float64(y4[2]), float64(y4[3])
+				s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+				t0 += d0 * (float64(x4[0]) - mean)
+				t1 += d1 * (float64(x4[1]) - mean)
+				t2 += d2 * (float64(x4[2]) - mean)
+				t3 += d3 * (float64(x4[3]) - mean)
 			}
 			for ; i < len(xs); i++ {
 				d := float64(dys[i])
 				s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
 			}
 		}
-		dg, db, k1, k2, k3 := b.grads(c, s0+s1, t0+t1)
+		dg, db, k1, k2, k3 := b.grads(c, (s0+s1)+(s2+s3), (t0+t1)+(t2+t3))
 		dgamma[c], dbeta[c] = dg, db
+		// dys holds dz now (dx itself with ReLU).
 		dxs = dxs[:len(xs)]
 		dys = dys[:len(xs)]
-		if b.ReLU {
-			for i, v := range xs {
-				dz := keepIfPos(dys[i], affine(v, center, scale, shift))
-				dxs[i] = k1*dz + k2*(v-center) + k3
-			}
-			return
-		}
 		for i, v := range xs {
 			dxs[i] = k1*dys[i] + k2*(v-center) + k3
 		}

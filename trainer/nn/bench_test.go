@@ -15,8 +15,8 @@ import (
 var gemmFlag = flag.String("gemm", "", `GEMM for benchmarks: "", "gonum" or "noop"`)
 
 func useGemm(b *testing.B) {
-	old := sgemm
-	b.Cleanup(func() { sgemm = old })
+	old, oldSerial := sgemm, sgemmSerial
+	b.Cleanup(func() { sgemm, sgemmSerial = old, oldSerial })
 	switch *gemmFlag {
 	case "":
 	case "gonum":
@@ -29,8 +29,10 @@ func useGemm(b *testing.B) {
 			}
 			gonum.Implementation{}.Sgemm(t(ta), t(tb), m, n, k, alpha, a, lda, bb, ldb, beta, c, ldc)
 		}
+		sgemmSerial = sgemm
 	case "noop":
 		sgemm = func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int) {}
+		sgemmSerial = sgemm
 	default:
 		b.Fatalf("unknown -gemm %q", *gemmFlag)
 	}
@@ -188,32 +190,44 @@ func BenchmarkCNNSmall(b *testing.B) {
 }
 
 // BenchmarkIm2colConv2 times im2col alone on cnn-small conv2's geometry
-// (3×3 stride 2, 32 channels of 28×28, batch 256).
-func BenchmarkIm2colConv2(b *testing.B) {
-	c := &Conv2D{Ci: 32, Co: 64, KH: 3, KW: 3, Stride: 2, Pad: 1}
-	g := c.geom(256, 28, 28)
-	x := make([]float32, 32*256*28*28)
-	col := make([]float32, g.k*g.imgs*g.ho*g.wo)
-	for b.Loop() {
-		for t := 0; t < g.chunks; t++ {
-			n0, cnt := g.span(t)
-			c.im2col(col[:g.k*cnt*g.ho*g.wo], x, &g, n0, cnt)
-		}
-	}
-	b.ReportMetric(float64(b.N)*float64(g.k*g.cols)/b.Elapsed().Seconds()/1e9, "Gelem/s")
-}
+// (3×3 stride 2, 32 channels of 28×28, batch 256) and on conv1's and
+// conv3's; "generic" is the path for any geometry, "fast" the 3×3 one.
+func BenchmarkIm2colConv2(b *testing.B) { benchCol(b, false) }
 
-// BenchmarkCol2imConv2 times col2im alone on the same geometry.
-func BenchmarkCol2imConv2(b *testing.B) {
-	c := &Conv2D{Ci: 32, Co: 64, KH: 3, KW: 3, Stride: 2, Pad: 1}
-	g := c.geom(256, 28, 28)
-	x := make([]float32, 32*256*28*28)
-	col := make([]float32, g.k*g.imgs*g.ho*g.wo)
-	for b.Loop() {
-		for t := 0; t < g.chunks; t++ {
-			n0, cnt := g.span(t)
-			c.col2im(x, col[:g.k*cnt*g.ho*g.wo], &g, n0, cnt)
+// BenchmarkCol2imConv2 times col2im alone on the same geometries.
+func BenchmarkCol2imConv2(b *testing.B) { benchCol(b, true) }
+
+func benchCol(b *testing.B, back bool) {
+	for _, s := range []struct {
+		name           string
+		ci, stride, hw int
+	}{{"conv2", 32, 2, 28}, {"conv1", 1, 1, 28}, {"conv3", 64, 2, 14}} {
+		c := &Conv2D{Ci: s.ci, Co: 64, KH: 3, KW: 3, Stride: s.stride, Pad: 1}
+		g := c.geom(256, s.hw, s.hw)
+		x := make([]float32, s.ci*256*s.hw*s.hw)
+		col := make([]float32, g.k*g.imgs*g.ho*g.wo)
+		for _, impl := range []string{"generic", "fast"} {
+			name := s.name + "/" + impl
+			run := func(b *testing.B) {
+				for b.Loop() {
+					for t := 0; t < g.chunks; t++ {
+						n0, cnt := g.span(t)
+						cl := col[:g.k*cnt*g.ho*g.wo]
+						switch {
+						case back && impl == "fast":
+							c.col2im(x, cl, &g, n0, cnt)
+						case back:
+							c.col2imGeneric(x, cl, &g, n0, cnt)
+						case impl == "fast":
+							c.im2col(cl, x, &g, n0, cnt)
+						default:
+							c.im2colGeneric(cl, x, &g, n0, cnt)
+						}
+					}
+				}
+				b.ReportMetric(float64(b.N)*float64(g.k*g.cols)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+			}
+			b.Run(name, run)
 		}
 	}
-	b.ReportMetric(float64(b.N)*float64(g.k*g.cols)/b.Elapsed().Seconds()/1e9, "Gelem/s")
 }

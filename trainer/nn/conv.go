@@ -29,9 +29,23 @@ type Conv2D struct {
 	part [][]float32 // per-group partial weight gradients (group 0 writes dw)
 }
 
-// sgemm is the matrix multiply (a variable so that benchmarks can swap in
-// another implementation to see where the time goes).
-var sgemm = gemm.Sgemm
+// sgemm is the matrix multiply and sgemmSerial the same on the calling
+// goroutine only, for the products of chunks that already run in parallel
+// (variables so that benchmarks can swap in another implementation to see
+// where the time goes). They give bit-identical results.
+var (
+	sgemm       = gemm.Sgemm
+	sgemmSerial = gemm.SgemmSerial
+)
+
+// mulFor returns the multiply for the bodies of a parallelFor over n tasks:
+// the serial one when the tasks themselves run in parallel.
+func mulFor(n int) func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if workers(n) > 1 {
+		return sgemmSerial
+	}
+	return sgemm
+}
 
 // colBudget is the target size, in float32s, of one im2col chunk (a
 // variable so that tests can force many chunks on small shapes).
@@ -107,17 +121,18 @@ func (c *Conv2D) Forward(y, x, w []float32, n, h, wd int) {
 	checkLen("Conv2D w", w, c.WeightLen())
 	checkLen("Conv2D y", y, c.Co*g.cols)
 	c.scratch(&g, workers(g.chunks))
+	mul := mulFor(g.chunks)
 	parallelFor(g.chunks, func(wk, t int) {
 		n0, cnt := g.span(t)
 		c0 := n0 * g.ho * g.wo
 		nc := cnt * g.ho * g.wo
 		if g.direct {
-			sgemm(false, false, c.Co, nc, g.k, 1, w, g.k, x[c0:], g.cols, 0, y[c0:], g.cols)
+			mul(false, false, c.Co, nc, g.k, 1, w, g.k, x[c0:], g.cols, 0, y[c0:], g.cols)
 			return
 		}
 		col := c.col[wk][:g.k*nc]
 		c.im2col(col, x, &g, n0, cnt)
-		sgemm(false, false, c.Co, nc, g.k, 1, w, g.k, col, nc, 0, y[c0:], g.cols)
+		mul(false, false, c.Co, nc, g.k, 1, w, g.k, col, nc, 0, y[c0:], g.cols)
 	})
 }
 
@@ -157,10 +172,11 @@ func (c *Conv2D) Backward(dx, dw, x, w, dy []float32, n, h, wd int) {
 		}
 	}
 	c.scratch(&g, workers(groups))
+	mul := mulFor(groups)
 	parallelFor(groups, func(wk, j int) {
 		lo, hi := j*g.chunks/groups, (j+1)*g.chunks/groups
 		for t := lo; t < hi; t++ {
-			c.backwardChunk(dx, dw, x, w, dy, &g, wk, j, t, t == lo)
+			c.backwardChunk(mul, dx, dw, x, w, dy, &g, wk, j, t, t == lo)
 		}
 	})
 	if dw != nil && groups > 1 {
@@ -179,7 +195,7 @@ func (c *Conv2D) Backward(dx, dw, x, w, dy []float32, n, h, wd int) {
 	}
 }
 
-func (c *Conv2D) backwardChunk(dx, dw, x, w, dy []float32, g *geom, wk, j, t int, first bool) {
+func (c *Conv2D) backwardChunk(sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int), dx, dw, x, w, dy []float32, g *geom, wk, j, t int, first bool) {
 	n0, cnt := g.span(t)
 	c0 := n0 * g.ho * g.wo
 	nc := cnt * g.ho * g.wo
@@ -223,6 +239,15 @@ func valid(k, pad, stride, in, out int) (lo, hi int) {
 // im2col fills col (K × cnt·Ho·Wo, row (ci, kh, kw), column (n−n0, ho, wo))
 // from images n0 … n0+cnt−1 of x.
 func (c *Conv2D) im2col(col, x []float32, g *geom, n0, cnt int) {
+	if c.fast3x3(g) {
+		c.im2col3x3(col, x, g, n0, cnt)
+		return
+	}
+	c.im2colGeneric(col, x, g, n0, cnt)
+}
+
+// im2colGeneric is im2col for any geometry.
+func (c *Conv2D) im2colGeneric(col, x []float32, g *geom, n0, cnt int) {
 	hw, howo := g.h*g.w, g.ho*g.wo
 	nc := cnt * howo
 	s := c.Stride
@@ -280,8 +305,17 @@ func (c *Conv2D) im2col(col, x []float32, g *geom, n0, cnt int) {
 }
 
 // col2im overwrites images n0 … n0+cnt−1 of dx with the sum of col's entries
-// at the positions im2col would have read them from.
+// at the positions im2col would have read them from. It may overwrite col.
 func (c *Conv2D) col2im(dx, col []float32, g *geom, n0, cnt int) {
+	if c.fast3x3(g) {
+		c.col2im3x3(dx, col, g, n0, cnt)
+		return
+	}
+	c.col2imGeneric(dx, col, g, n0, cnt)
+}
+
+// col2imGeneric is col2im for any geometry; it leaves col unchanged.
+func (c *Conv2D) col2imGeneric(dx, col []float32, g *geom, n0, cnt int) {
 	hw, howo := g.h*g.w, g.ho*g.wo
 	nc := cnt * howo
 	s := c.Stride
