@@ -2,6 +2,8 @@
 
 package gemm
 
+//go:generate python3 gen_kernel_amd64.py
+
 // haveAsm reports whether the AVX2/FMA code of kernel_amd64.s may run: the
 // CPU has AVX, AVX2 and FMA and the OS saves the YMM registers.
 var haveAsm = func() bool {
