@@ -141,3 +141,56 @@ func TestBatchNormNeedsTwoValues(t *testing.T) {
 		t.Error("a 2^40-pixel input was accepted")
 	}
 }
+
+// TestGradientPerTensor moves each learned tensor alone along its own
+// gradient g: the loss must change at rate ‖g‖ (a central difference). A
+// gradient of the wrong scale, sign or direction for any one tensor — a batch
+// norm shift, a shortcut convolution — fails here even when the whole
+// gradient's other parts are right.
+func TestGradientPerTensor(t *testing.T) {
+	for _, tc := range []struct {
+		spec Spec
+		head Head
+		kind loss.Kind
+	}{
+		{Spec{Encoder: "mlp", Channels: 1, Height: 4, Width: 4, ProjectionDim: 8}, ProjectionHead, loss.SupConIn},
+		{Spec{Encoder: "cnn-small", Channels: 2, Height: 6, Width: 6, ProjectionDim: 8}, ProjectionHead, loss.SupConOut},
+		{Spec{Encoder: "resnet-small", Channels: 1, Height: 6, Width: 6, Classes: 3}, ClassifierHead, loss.CrossEntropy},
+	} {
+		t.Run(tc.spec.Encoder, func(t *testing.T) {
+			const batch = 8
+			_, g, obj := newTestGraph(t, tc.spec, batch, tc.head, tc.kind)
+			x, labels := tinyBatch(2, batch, tc.spec.Channels, tc.spec.Height, tc.spec.Width, 3)
+			runLoss(t, g, obj, x, labels)
+			grads := make([][]float32, len(g.Learned()))
+			for i := range grads {
+				grads[i] = append([]float32(nil), g.Gradient(i)...)
+			}
+			for i, p := range g.Learned() {
+				var norm float64
+				for _, v := range grads[i] {
+					norm += float64(v) * float64(v)
+				}
+				norm = math.Sqrt(norm)
+				if norm < 1e-6 {
+					t.Fatalf("%s: zero gradient", p.Name)
+				}
+				eps := 2e-3
+				shift := func(s float64) {
+					for j, v := range grads[i] {
+						p.Data[j] += float32(s * float64(v) / norm)
+					}
+				}
+				shift(eps)
+				up := runLoss(t, g, obj, x, labels)
+				shift(-2 * eps)
+				down := runLoss(t, g, obj, x, labels)
+				shift(eps)
+				numeric := (up - down) / (2 * eps)
+				if math.Abs(numeric-norm) > 0.05*norm+2e-4 {
+					t.Errorf("%s: loss changes at %.6g along the gradient, its norm is %.6g", p.Name, numeric, norm)
+				}
+			}
+		})
+	}
+}
