@@ -4,34 +4,16 @@ package gemm
 
 //go:generate python3 gen_kernel_amd64.py
 
+import "golang.org/x/sys/cpu"
+
 // haveAsm reports whether the AVX2/FMA code of kernel_amd64.s may run: the
 // CPU has AVX, AVX2 and FMA and the OS saves the YMM registers.
-var haveAsm = func() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	if eax, _ := xgetbv(); eax&6 != 6 {
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}()
+// (golang.org/x/sys/cpu's HasAVX includes the OS check.)
+var haveAsm = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // useAsm selects the assembly kernel and packing; tests turn it off to run
 // the Go fallback on this machine.
 var useAsm = haveAsm
-
-//go:noescape
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-//go:noescape
-func xgetbv() (eax, edx uint32)
 
 //go:noescape
 func kernel6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32, rows, cols int)
