@@ -43,10 +43,10 @@ type Options struct {
 }
 
 // Defaults are the options of `supcon quickstart`: 600 training and 200 test
-// images per digit, cnn-small, 6 epochs, prism.
+// images per digit, cnn-small, 10 epochs, prism.
 func Defaults() Options {
 	return Options{Out: filepath.Join("out", "quickstart"), TrainPerClass: 600, TestPerClass: 200,
-		Model: "cnn-small", Epochs: 6, LinearEpochs: 10, Runner: "prism", Seed: 1}
+		Model: "cnn-small", Epochs: 10, LinearEpochs: 10, Runner: "prism", Seed: 1}
 }
 
 // Report is what a quickstart run did and measured.
