@@ -256,3 +256,36 @@ func pruneCheckpoints(dir string, keep int) error {
 	}
 	return nil
 }
+
+// readLatestCheckpoint reads the newest checkpoint that is whole. A damaged
+// newer one (a crash while writing, a full disk) is renamed to NAME.damaged,
+// with a warning, so that later runs and pruning pass over it, and the one
+// before is used.
+func readLatestCheckpoint(dir string, warn io.Writer) (*Checkpoint, string, error) {
+	paths, err := checkpointPaths(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(paths) == 0 {
+		return nil, "", fmt.Errorf("no checkpoint in %s", dir)
+	}
+	var errs []error
+	for i := len(paths) - 1; i >= 0; i-- {
+		ck, err := ReadCheckpoint(paths[i])
+		if err == nil {
+			for _, e := range errs {
+				if warn != nil {
+					fmt.Fprintf(warn, "warning: %v; set aside as .damaged, using %s\n", e, paths[i])
+				}
+			}
+			for _, p := range paths[i+1:] {
+				if err := os.Rename(p, p+".damaged"); err != nil {
+					return nil, "", fmt.Errorf("setting aside a damaged checkpoint: %w", err)
+				}
+			}
+			return ck, paths[i], nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, "", errors.Join(errs...)
+}

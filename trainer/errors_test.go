@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -159,5 +160,40 @@ func TestScheduleAndCheckpointsFollowEpochs(t *testing.T) {
 	}
 	if paths, _ := checkpointPaths(filepath.Join(dir, CheckpointDir)); len(paths) != 1 {
 		t.Fatalf("--keep-checkpoints 1 left %v", paths)
+	}
+}
+
+// Resuming when the newest checkpoint is damaged falls back to the one
+// before, sets the damaged one aside, and still ends as an unbroken run.
+func TestResumePastDamagedCheckpoint(t *testing.T) {
+	data := writeToyDataset(t, t.TempDir(), 32, 4, 8, 2, 10)
+	cfg := toyConfig(data)
+	cfg.Model, cfg.CheckpointEvery = "mlp", 2
+	whole := t.TempDir()
+	if _, err := Train(context.Background(), whole, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	parts := t.TempDir()
+	c := cfg
+	c.StopAfter = 5
+	if _, err := Train(context.Background(), parts, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	latest, _ := LatestCheckpoint(filepath.Join(parts, CheckpointDir))
+	data5, _ := os.ReadFile(latest)
+	os.WriteFile(latest, data5[:len(data5)/3], 0o644) // a crash mid-write
+	c.StopAfter, c.Resume = 0, true
+	var warn bytes.Buffer
+	if _, err := Train(context.Background(), parts, c, &warn); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), "set aside as .damaged") {
+		t.Fatalf("no warning about the damaged checkpoint: %q", warn.String())
+	}
+	if _, err := os.Stat(latest + ".damaged"); err != nil {
+		t.Fatal(err)
+	}
+	if want, got := losses(t, whole), losses(t, parts); !slices.Equal(got, want) {
+		t.Fatalf("losses differ after falling back:\n%v\n%v", want, got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/supcon/supcon/internal/progress"
@@ -101,16 +102,9 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	if err := json.Unmarshal(raw, &rf); err != nil {
 		return nil, fmt.Errorf("linear: %s: %w", ConfigFile, err)
 	}
-	ckPath, err := LatestCheckpoint(filepath.Join(runDir, CheckpointDir))
+	ck, ckPath, err := readLatestCheckpoint(filepath.Join(runDir, CheckpointDir), progressOut)
 	if err != nil {
-		return nil, err
-	}
-	if ckPath == "" {
-		return nil, fmt.Errorf("linear: run %s has no checkpoint", runDir)
-	}
-	ck, err := ReadCheckpoint(ckPath)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("linear: %w", err)
 	}
 	m := ck.Model
 	rep := &LinearReport{Checkpoint: ckPath, Encoder: m.Spec.Encoder, FeatureDim: m.FeatureDim, Epochs: cfg.Epochs}
@@ -134,9 +128,9 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 		rep.ValImages = val.images
 	}
 	for _, fs := range []*featureSet{train, val} {
-		if fs != nil && fs.names != nil && rf.Classes != nil && !slices.Equal(fs.names, rf.Classes) {
-			return nil, fmt.Errorf("linear: the classes of %s (%d: %s…) are not the run's (%d: %s…): labels would not match; make the data with the run's labels file (augment --labels)",
-				fs.what, len(fs.names), fs.names[0], len(rf.Classes), rf.Classes[0])
+		if fs != nil && len(fs.names) > 0 && len(rf.Classes) > 0 && !slices.Equal(fs.names, rf.Classes) {
+			return nil, fmt.Errorf("linear: the %d classes of the %s data (%s) are not the run's %d (%s): labels would not match; make the data with the run's labels file (augment --labels)",
+				len(fs.names), fs.what, abbreviate(fs.names), len(rf.Classes), abbreviate(rf.Classes))
 		}
 	}
 	classes := max(len(rf.Classes), train.classes)
@@ -484,4 +478,12 @@ func foldStandardization(m *model.Model, mu, sigma []float64) {
 	for k := range bias {
 		b.Data[k] = float32(bias[k])
 	}
+}
+
+// abbreviate lists up to four names.
+func abbreviate(names []string) string {
+	if len(names) > 4 {
+		return strings.Join(names[:4], ", ") + ", …"
+	}
+	return strings.Join(names, ", ")
 }

@@ -49,14 +49,12 @@ type Metric struct {
 
 // runFile is config.json: the settings and what was found in the data.
 type runFile struct {
-	Config     Config       `json:"config"`
-	Spec       model.Spec   `json:"model"`
-	Classes    []string     `json:"classes,omitempty"`
-	Records    int64        `json:"records"`
-	StepsEpoch int64        `json:"steps_per_epoch"`
-	TotalSteps int64        `json:"total_steps"`
-	PeakLR     float64      `json:"peak_lr"`
-	Optimizer  optim.Config `json:"optimizer"`
+	Config    Config       `json:"config"`
+	Spec      model.Spec   `json:"model"`
+	Classes   []string     `json:"classes,omitempty"`
+	Records   int64        `json:"records"`
+	PeakLR    float64      `json:"peak_lr"`
+	Optimizer optim.Config `json:"optimizer"`
 }
 
 // Summary is what Train reports.
@@ -127,8 +125,8 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		if err := sameRun(configPath, &rf); err != nil {
 			return nil, err
 		}
-		if ck, err = readLatestCheckpoint(ckptDir, progressOut); err != nil {
-			return nil, err
+		if ck, _, err = readLatestCheckpoint(ckptDir, progressOut); err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
 		}
 		if len(ck.Extra) > 0 {
 			if err := json.Unmarshal(ck.Extra, &st); err != nil {
@@ -208,10 +206,14 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 
 	var meter *progress.Meter
 	if progressOut != nil {
-		meter = progress.New(progressOut, "images", info.Records*int64(cfg.Epochs))
-		meter.Add(int64(st.Epoch)*info.Records + st.EpochImages)
+		// This session's share, so that its rate and ETA are this session's.
+		meter = progress.New(progressOut, "images", max(0, info.Records*int64(cfg.Epochs)-int64(st.Epoch)*info.Records-st.EpochImages))
 	}
-	sum := &Summary{FirstLoss: math.NaN()}
+	// The summary covers the whole run, resumed or not.
+	sum := &Summary{FirstLoss: math.NaN(), Epochs: st.Epoch + 1}
+	if len(points) > 0 {
+		sum.FirstLoss, sum.LastLoss = points[0].Loss, points[len(points)-1].Loss
+	}
 	saved := st.Step
 	trained := bt.Position() // after the last batch trained on
 	save := func() error {
@@ -252,7 +254,10 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	var views int64
 	for {
 		if cfg.StopAfter > 0 && st.Step >= cfg.StopAfter {
-			sum.Stopped = true
+			// Stopped, unless that was the last step anyway.
+			if _, err := bt.Next(); err != io.EOF {
+				sum.Stopped = true
+			}
 			break
 		}
 		if err := ctx.Err(); err != nil {
@@ -402,31 +407,6 @@ func jsonName(f reflect.StructField) string {
 	return f.Name
 }
 
-// readLatestCheckpoint reads the newest checkpoint that is whole: a damaged
-// newest one (a crash while writing, a full disk) falls back to the one
-// before, with a warning.
-func readLatestCheckpoint(dir string, warn io.Writer) (*Checkpoint, error) {
-	paths, err := checkpointPaths(dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("resume: no checkpoint in %s", dir)
-	}
-	var errs []error
-	for i := len(paths) - 1; i >= 0; i-- {
-		ck, err := ReadCheckpoint(paths[i])
-		if err == nil {
-			if len(errs) > 0 && warn != nil {
-				fmt.Fprintf(warn, "warning: resuming from %s: %v\n", paths[i], errors.Join(errs...))
-			}
-			return ck, nil
-		}
-		errs = append(errs, err)
-	}
-	return nil, fmt.Errorf("resume: %w", errors.Join(errs...))
-}
-
 // testAfterStep, set by tests, is called after every step.
 var testAfterStep func(step int64)
 
@@ -487,7 +467,9 @@ func drawLossCurve(path string, pts []curves.Point) error {
 // perChannel expands one normalisation value to every channel.
 func perChannel(what string, v []float32, channels int) ([]float32, error) {
 	switch len(v) {
-	case 0, channels:
+	case 0:
+		return nil, nil
+	case channels:
 		return v, nil
 	case 1:
 		out := make([]float32, channels)

@@ -201,9 +201,15 @@ func TestInterruptAndResume(t *testing.T) {
 			t.Fatalf("final %s differs after the interrupt", name)
 		}
 	}
-	// Resuming with other settings is refused, naming the file.
+	// Stopping after exactly the last step is finishing, not stopping.
+	full := cfg
+	full.StopAfter = int64(len(losses(t, whole)))
+	if s, err := Train(context.Background(), t.TempDir(), full, nil); err != nil || s.Stopped {
+		t.Fatalf("--stop-after the last step: %+v, %v", s, err)
+	}
+	// Resuming with other settings is refused, naming the setting.
 	c.Seed++
-	if _, err := Train(context.Background(), parts, c, nil); err == nil || !strings.Contains(err.Error(), ConfigFile) {
+	if _, err := Train(context.Background(), parts, c, nil); err == nil || !strings.Contains(err.Error(), "seed was 5, now 6") {
 		t.Fatalf("resume with another seed: %v", err)
 	}
 	// A fresh run into a directory with checkpoints is refused.

@@ -96,17 +96,19 @@ func readIdx(path string) (*idx, error) {
 	if x.magic>>8 != 0x08 || nd < 1 || nd > 3 || len(data) < 4+4*nd {
 		return nil, fmt.Errorf("%s: not an unsigned-byte idx file (magic %#x)", path, x.magic)
 	}
-	size := 1
+	size := int64(1)
 	for i := 0; i < nd; i++ {
 		d := binary.BigEndian.Uint32(data[4+4*i:])
 		x.dims = append(x.dims, d)
-		size *= int(d)
+		if size *= int64(d); size > int64(len(data)) {
+			return nil, fmt.Errorf("%s: header claims more data than the file's %d bytes", path, len(data))
+		}
 	}
 	x.data = data[4+4*nd:]
 	if x.dims[0] == 0 {
 		return nil, fmt.Errorf("%s: holds no items", path)
 	}
-	if len(x.data) != size {
+	if int64(len(x.data)) != size {
 		return nil, fmt.Errorf("%s: %d bytes of data, header says %d", path, len(x.data), size)
 	}
 	return x, nil

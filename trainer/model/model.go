@@ -25,11 +25,14 @@ import (
 )
 
 // Limits of a Spec: they keep a model (and a damaged checkpoint's claims)
-// within what a machine can hold.
+// within what a machine can hold: New allocates at most a few hundred MB.
 const (
-	MaxSide     = 4096
-	MaxChannels = 16
+	MaxSide     = 2048
+	MaxChannels = 4
 	MaxHead     = 1 << 16
+	// MaxMLPInput bounds the mlp's input values (its first layer has 512
+	// weights per input value): 256×256 grey.
+	MaxMLPInput = 1 << 16
 )
 
 // Encoders lists the encoder names New accepts.
@@ -67,8 +70,8 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("encoder %s: input %d×%d×%d is larger than %d×%d×%d", s.Encoder, s.Height, s.Width, s.Channels, MaxSide, MaxSide, MaxChannels)
 	case s.ProjectionDim < 0 || s.Classes < 0 || s.ProjectionDim > MaxHead || s.Classes > MaxHead:
 		return fmt.Errorf("head sizes %d (projection) and %d (classes): want 0..%d", s.ProjectionDim, s.Classes, MaxHead)
-	case s.Encoder == "mlp" && s.Channels*s.Height*s.Width > MaxSide*MaxSide:
-		return fmt.Errorf("encoder mlp: input of %d values is larger than %d", s.Channels*s.Height*s.Width, MaxSide*MaxSide)
+	case s.Encoder == "mlp" && s.Channels*s.Height*s.Width > MaxMLPInput:
+		return fmt.Errorf("encoder mlp: input of %d values is larger than %d; use a convolutional encoder", s.Channels*s.Height*s.Width, MaxMLPInput)
 	}
 	return nil
 }
