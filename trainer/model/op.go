@@ -91,6 +91,8 @@ func (op *kernelOp) apply(inputs ...*G.Node) (*G.Node, error) {
 	return n, nil
 }
 
+// The methods from here to SymDiff implement gorgonia.Op and gorgonia.SDOp.
+
 func (op *kernelOp) Arity() int { return len(op.inDim) }
 
 func tensorType(dims int, of hm.Type) hm.Type {
