@@ -119,26 +119,61 @@ func (b *BatchNorm) Forward(y, x, gamma, beta []float32, m int) {
 	parallelFor(b.C, func(_, c int) {
 		xs := x[c*m : (c+1)*m]
 		x0 := xs[0]
-		var s0, s1, s2, s3, q0, q1, q2, q3 float64
-		i := 0
-		for ; i+4 <= len(xs); i += 4 {
-			d0 := float64(xs[i]) - float64(x0)
-			d1 := float64(xs[i+1]) - float64(x0)
-			d2 := float64(xs[i+2]) - float64(x0)
-			d3 := float64(xs[i+3]) - float64(x0)
-			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-			q0, q1, q2, q3 = q0+d0*d0, q1+d1*d1, q2+d2*d2, q3+d3*d3
-		}
-		for ; i < len(xs); i++ {
-			d := float64(xs[i]) - float64(x0)
-			s0, q0 = s0+d, q0+d*d
-		}
-		b.stats(c, float64(x0), (s0+s1)+(s2+s3), (q0+q1)+(q2+q3), gamma[c], beta[c])
+		s, q := bnSums(xs, x0)
+		b.stats(c, float64(x0), s, q, gamma[c], beta[c])
 		applyAffine(y[c*m:(c+1)*m], xs, b.center[c], b.scale[c], b.shift[c], b.ReLU)
 	})
 }
 
+// The per-channel loops of the CNHW path run on the assembly versions in
+// bn_amd64.s for the largest multiple of 16 values when useBNAsm is set and
+// in Go for the rest. Either way the order of every sum depends only on the
+// length, so results do not depend on the goroutine count.
+
+// bnSums returns Σ(x−x0) and Σ(x−x0)² over xs in float64.
+func bnSums(xs []float32, x0 float32) (s, q float64) {
+	n := 0
+	if useBNAsm {
+		if n = len(xs) &^ 15; n > 0 {
+			s, q = bnSums16(&xs[0], n, x0)
+		}
+	}
+	ts, tq := bnSumsGo(xs[n:], float64(x0))
+	return s + ts, q + tq
+}
+
+func bnSumsGo(xs []float32, x0 float64) (s, q float64) {
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64
+	i := 0
+	for ; i+4 <= len(xs); i += 4 {
+		x4 := (*[4]float32)(xs[i:])
+		d0 := float64(x4[0]) - x0
+		d1 := float64(x4[1]) - x0
+		d2 := float64(x4[2]) - x0
+		d3 := float64(x4[3]) - x0
+		s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+		q0, q1, q2, q3 = q0+d0*d0, q1+d1*d1, q2+d2*d2, q3+d3*d3
+	}
+	for ; i < len(xs); i++ {
+		d := float64(xs[i]) - x0
+		s0, q0 = s0+d, q0+d*d
+	}
+	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
+}
+
+// applyAffine sets y = affine(x) (then ReLU if relu) for len(x) values.
 func applyAffine(y, x []float32, center, scale, shift float32, relu bool) {
+	y = y[:len(x)]
+	n := 0
+	if useBNAsm {
+		if n = len(x) &^ 15; n > 0 {
+			bnAffine16(&y[0], &x[0], n, center, scale, shift, relu)
+		}
+	}
+	applyAffineGo(y[n:], x[n:], center, scale, shift, relu)
+}
+
+func applyAffineGo(y, x []float32, center, scale, shift float32, relu bool) {
 	y = y[:len(x)]
 	if relu {
 		for i, v := range x {
@@ -191,62 +226,96 @@ func (b *BatchNorm) Backward(dx, dgamma, dbeta, x, dy []float32, m int) {
 	b.checkBackward(dx, dgamma, dbeta, x, dy, m)
 	parallelFor(b.C, func(_, c int) {
 		xs, dys, dxs := x[c*m:(c+1)*m], dy[c*m:(c+1)*m], dx[c*m:(c+1)*m]
-		center, scale, shift, mean := b.center[c], b.scale[c], b.shift[c], b.mean[c]
-		var s0, s1, s2, s3, t0, t1, t2, t3 float64
-		i := 0
-		if b.ReLU {
-			// dz = dy masked by the recomputed ReLU output, stored in dx
-			// (which may alias dy) for the second pass.
-			dxs, dys = dxs[:len(xs)], dys[:len(xs)]
-			for ; i+4 <= len(xs); i += 4 {
-				x4 := (*[4]float32)(xs[i:])
-				y4 := (*[4]float32)(dys[i:])
-				z4 := (*[4]float32)(dxs[i:])
-				z0 := keepIfPos(y4[0], affine(x4[0], center, scale, shift))
-				z1 := keepIfPos(y4[1], affine(x4[1], center, scale, shift))
-				z2 := keepIfPos(y4[2], affine(x4[2], center, scale, shift))
-				z3 := keepIfPos(y4[3], affine(x4[3], center, scale, shift))
-				z4[0], z4[1], z4[2], z4[3] = z0, z1, z2, z3
-				d0, d1, d2, d3 := float64(z0), float64(z1), float64(z2), float64(z3)
-				s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-				t0 += d0 * (float64(x4[0]) - mean)
-				t1 += d1 * (float64(x4[1]) - mean)
-				t2 += d2 * (float64(x4[2]) - mean)
-				t3 += d3 * (float64(x4[3]) - mean)
-			}
-			for ; i < len(xs); i++ {
-				z := keepIfPos(dys[i], affine(xs[i], center, scale, shift))
-				dxs[i] = z
-				d := float64(z)
-				s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
-			}
-			dys = dxs
-		} else {
-			dys = dys[:len(xs)]
-			for ; i+4 <= len(xs); i += 4 {
-				x4 := (*[4]float32)(xs[i:])
-				y4 := (*[4]float32)(dys[i:])
-				d0, d1, d2, d3 := float64(y4[0]), float64(y4[1]), float64(y4[2]), float64(y4[3])
-				s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-				t0 += d0 * (float64(x4[0]) - mean)
-				t1 += d1 * (float64(x4[1]) - mean)
-				t2 += d2 * (float64(x4[2]) - mean)
-				t3 += d3 * (float64(x4[3]) - mean)
-			}
-			for ; i < len(xs); i++ {
-				d := float64(dys[i])
-				s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
-			}
-		}
-		dg, db, k1, k2, k3 := b.grads(c, (s0+s1)+(s2+s3), (t0+t1)+(t2+t3))
+		center, scale, shift := b.center[c], b.scale[c], b.shift[c]
+		// Two passes over x and dy: the sums, then dx (the ReLU mask is
+		// recomputed in both rather than stored).
+		s, t := bnGradSums(xs, dys, b.mean[c], center, scale, shift, b.ReLU)
+		dg, db, k1, k2, k3 := b.grads(c, s, t)
 		dgamma[c], dbeta[c] = dg, db
-		// dys holds dz now (dx itself with ReLU).
-		dxs = dxs[:len(xs)]
-		dys = dys[:len(xs)]
-		for i, v := range xs {
-			dxs[i] = k1*dys[i] + k2*(v-center) + k3
-		}
+		bnDx(dxs, xs, dys, k1, k2, k3, center, scale, shift, b.ReLU)
 	})
+}
+
+// bnGradSums returns Σdz and Σdz·(x−mean) in float64, where dz is dy, or
+// with relu dy masked by the ReLU of affine(x).
+func bnGradSums(xs, dys []float32, mean float64, center, scale, shift float32, relu bool) (s, t float64) {
+	n := 0
+	if useBNAsm {
+		if n = len(xs) &^ 15; n > 0 {
+			_ = dys[n-1]
+			s, t = bnGradSums16(&xs[0], &dys[0], n, mean, center, scale, shift, relu)
+		}
+	}
+	ts, tt := bnGradSumsGo(xs[n:], dys[n:], mean, center, scale, shift, relu)
+	return s + ts, t + tt
+}
+
+func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32, relu bool) (s, t float64) {
+	var s0, s1, s2, s3, t0, t1, t2, t3 float64
+	dys = dys[:len(xs)]
+	i := 0
+	if relu {
+		for ; i+4 <= len(xs); i += 4 {
+			x4 := (*[4]float32)(xs[i:])
+			y4 := (*[4]float32)(dys[i:])
+			d0 := float64(keepIfPos(y4[0], affine(x4[0], center, scale, shift)))
+			d1 := float64(keepIfPos(y4[1], affine(x4[1], center, scale, shift)))
+			d2 := float64(keepIfPos(y4[2], affine(x4[2], center, scale, shift)))
+			d3 := float64(keepIfPos(y4[3], affine(x4[3], center, scale, shift)))
+			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+			t0 += d0 * (float64(x4[0]) - mean)
+			t1 += d1 * (float64(x4[1]) - mean)
+			t2 += d2 * (float64(x4[2]) - mean)
+			t3 += d3 * (float64(x4[3]) - mean)
+		}
+	} else {
+		for ; i+4 <= len(xs); i += 4 {
+			x4 := (*[4]float32)(xs[i:])
+			y4 := (*[4]float32)(dys[i:])
+			d0, d1, d2, d3 := float64(y4[0]), float64(y4[1]), float64(y4[2]), float64(y4[3])
+			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+			t0 += d0 * (float64(x4[0]) - mean)
+			t1 += d1 * (float64(x4[1]) - mean)
+			t2 += d2 * (float64(x4[2]) - mean)
+			t3 += d3 * (float64(x4[3]) - mean)
+		}
+	}
+	for ; i < len(xs); i++ {
+		dz := dys[i]
+		if relu {
+			dz = keepIfPos(dz, affine(xs[i], center, scale, shift))
+		}
+		d := float64(dz)
+		s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
+	}
+	return (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3)
+}
+
+// bnDx sets dx = k1·dz + k2·(x−center) + k3, dz as in bnGradSums. dx may
+// alias dy.
+func bnDx(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, relu bool) {
+	n := 0
+	if useBNAsm {
+		if n = len(xs) &^ 15; n > 0 {
+			_, _ = dxs[n-1], dys[n-1]
+			bnDx16(&dxs[0], &xs[0], &dys[0], n, k1, k2, k3, center, scale, shift, relu)
+		}
+	}
+	bnDxGo(dxs[n:], xs[n:], dys[n:], k1, k2, k3, center, scale, shift, relu)
+}
+
+func bnDxGo(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, relu bool) {
+	dxs, dys = dxs[:len(xs)], dys[:len(xs)]
+	if relu {
+		for i, v := range xs {
+			dz := keepIfPos(dys[i], affine(v, center, scale, shift))
+			dxs[i] = k1*dz + k2*(v-center) + k3
+		}
+		return
+	}
+	for i, v := range xs {
+		dxs[i] = k1*dys[i] + k2*(v-center) + k3
+	}
 }
 
 // Forward1D is Forward for an n×C row-major matrix x (BatchNorm1d on (N, C)

@@ -34,9 +34,43 @@ var bnCases = []struct {
 	{4, 33, -1, 0.5, true, 1},
 	{2, 50, 1000, 0.01, false, 1}, // large mean: cancellation
 	{2, 50, 3, 1, true, -1},       // negative gamma
+	// Lengths around the assembly loops' blocks of 16.
+	{3, 16, 0.5, 2, true, 1},
+	{2, 63, 1000, 0.01, false, 1},
+	{2, 100, -1, 0.5, true, 1},
+	{2, 100, 0, 1, false, -1},
+}
+
+// bnPaths lists the loop choices (assembly or Go) that can run here.
+func bnPaths() []bool {
+	if haveBNAsm {
+		return []bool{true, false}
+	}
+	return []bool{false}
+}
+
+func bnPathName(asm bool) string {
+	if asm {
+		return "asm"
+	}
+	return "go"
+}
+
+// withBNAsm runs f with useBNAsm set to asm.
+func withBNAsm(asm bool, f func()) {
+	old := useBNAsm
+	useBNAsm = asm
+	defer func() { useBNAsm = old }()
+	f()
 }
 
 func TestBatchNorm(t *testing.T) {
+	for _, asm := range bnPaths() {
+		t.Run(bnPathName(asm), func(t *testing.T) { withBNAsm(asm, func() { testBatchNorm(t) }) })
+	}
+}
+
+func testBatchNorm(t *testing.T) {
 	for _, lay := range bnLayouts {
 		for _, tc := range bnCases {
 			t.Run(fmt.Sprintf("%s/C%d_m%d_mean%g_relu%v_g%g", lay.name, tc.c, tc.m, tc.mean, tc.relu, tc.gammaScale), func(t *testing.T) {

@@ -189,6 +189,46 @@ func BenchmarkCNNSmall(b *testing.B) {
 	})
 }
 
+// BenchmarkBatchNorm times BatchNorm (with ReLU) alone on cnn-small's
+// three geometries, on the assembly loops (where they run) and in Go.
+func BenchmarkBatchNorm(b *testing.B) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, s := range []struct {
+		name string
+		c, m int
+	}{{"bn1", 32, benchN * 28 * 28}, {"bn2", 64, benchN * 14 * 14}, {"bn3", 128, benchN * 7 * 7}} {
+		x, _ := randVec(rng, s.c*s.m, 1)
+		dy, _ := randVec(rng, s.c*s.m, 1)
+		y, dx := make([]float32, len(x)), make([]float32, len(x))
+		gamma, _ := randVec(rng, s.c, 0.1)
+		for i := range gamma {
+			gamma[i]++
+		}
+		beta, _ := randVec(rng, s.c, 0.1)
+		dg, db := make([]float32, s.c), make([]float32, s.c)
+		bn := NewBatchNorm(s.c, true)
+		bn.Forward(y, x, gamma, beta, s.m)
+		for _, asm := range bnPaths() {
+			b.Run(s.name+"/fwd/"+bnPathName(asm), func(b *testing.B) {
+				withBNAsm(asm, func() {
+					for b.Loop() {
+						bn.Forward(y, x, gamma, beta, s.m)
+					}
+				})
+				reportViews(b)
+			})
+			b.Run(s.name+"/bwd/"+bnPathName(asm), func(b *testing.B) {
+				withBNAsm(asm, func() {
+					for b.Loop() {
+						bn.Backward(dx, dg, db, x, dy, s.m)
+					}
+				})
+				reportViews(b)
+			})
+		}
+	}
+}
+
 // BenchmarkIm2colConv2 times im2col alone on cnn-small conv2's geometry
 // (3×3 stride 2, 32 channels of 28×28, batch 256) and on conv1's and
 // conv3's; "generic" is the path for any geometry, "fast" the 3×3 one.

@@ -63,6 +63,12 @@ func runAll() [][]float32 {
 }
 
 func TestDeterminism(t *testing.T) {
+	for _, asm := range bnPaths() {
+		t.Run("bn-"+bnPathName(asm), func(t *testing.T) { withBNAsm(asm, func() { testDeterminism(t) }) })
+	}
+}
+
+func testDeterminism(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	runtime.GOMAXPROCS(1)
 	want := runAll()
