@@ -49,8 +49,8 @@ type Config struct {
 	LR          float64 `json:"lr"`
 	Momentum    float64 `json:"momentum"`
 	WeightDecay float64 `json:"weight_decay"`
-	// WarmupFraction of the steps ramp the learning rate up linearly from 0;
-	// the rest follow a cosine to 0.
+	// WarmupFraction of the training (measured in images seen) ramps the
+	// learning rate up linearly from 0; the rest follows a cosine to 0.
 	WarmupFraction float64 `json:"warmup_fraction"`
 	// Seed fixes the initial weights and every random choice of the input.
 	Seed int64 `json:"seed"`

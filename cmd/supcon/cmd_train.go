@@ -92,7 +92,7 @@ func defineTrainFlags(fs *flag.FlagSet, c *trainer.Config) {
 	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate (0: 0.5·(P·K)/1024)")
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum (negative: the optimiser's default)")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", c.WeightDecay, "weight decay on weights, not biases or batch norm (negative: the optimiser's default)")
-	fs.Float64Var(&c.WarmupFraction, "warmup", c.WarmupFraction, "fraction of the steps for the linear warm-up")
+	fs.Float64Var(&c.WarmupFraction, "warmup", c.WarmupFraction, "fraction of the training (in images seen) for the linear warm-up from 0")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed of the initial weights and of every input choice")
 	fs.Var((*floatList)(&c.Mean), "mean", "per-channel mean for (x/255 − mean)/std; one value applies to every channel")
 	fs.Var((*floatList)(&c.Std), "std", "per-channel standard deviation")
