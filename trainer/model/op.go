@@ -24,6 +24,7 @@ var opSeq atomic.Int64
 // than reshaped, so the output shape never changes.
 type kernelOp struct {
 	name  string
+	kind  string // name without its layer, for Timings
 	id    int64
 	inDim []int // dimensions of each input
 	out   tensor.Shape
@@ -44,23 +45,21 @@ type kernelOp struct {
 
 // Timings accumulates the time a graph's own ops take, by op kind (the op's
 // name without its layer prefix: "conv", "conv.grad", "bn", ...). Gorgonia's
-// own ops (the heads' matrix products, ReLUs, bias adds) and the machine's
-// overhead are the rest of a run's time.
+// own ops (the projection head's ReLU) and the machine's overhead are the
+// rest of a run's time.
 type Timings struct {
 	On     bool
 	ByKind map[string]time.Duration
-	Calls  map[string]int
 }
 
 // Reset forgets the times accumulated so far.
-func (t *Timings) Reset() { t.ByKind, t.Calls = nil, nil }
+func (t *Timings) Reset() { t.ByKind = nil }
 
 func (t *Timings) add(kind string, d time.Duration) {
 	if t.ByKind == nil {
-		t.ByKind, t.Calls = map[string]time.Duration{}, map[string]int{}
+		t.ByKind = map[string]time.Duration{}
 	}
 	t.ByKind[kind] += d
-	t.Calls[kind]++
 }
 
 // kindOf strips the layer name: "encoder.conv2.grad" → "conv.grad".
@@ -79,7 +78,7 @@ func kindOf(name string) string {
 // newKernelOp returns an op named name with the given input ranks and output
 // shape.
 func newKernelOp(t *Timings, name string, inDim []int, out tensor.Shape, forward func(out []float32, in [][]float32) error) *kernelOp {
-	return &kernelOp{name: name, id: opSeq.Add(1), inDim: inDim, out: out.Clone(), forward: forward, timer: t}
+	return &kernelOp{name: name, kind: kindOf(name), id: opSeq.Add(1), inDim: inDim, out: out.Clone(), forward: forward, timer: t}
 }
 
 // apply adds the op to the graph on the given inputs.
@@ -136,7 +135,7 @@ func (op *kernelOp) Do(vals ...G.Value) (G.Value, error) {
 		in[i] = d
 	}
 	if op.timer != nil && op.timer.On {
-		defer func(t0 time.Time) { op.timer.add(kindOf(op.name), time.Since(t0)) }(time.Now())
+		defer func(t0 time.Time) { op.timer.add(op.kind, time.Since(t0)) }(time.Now())
 	}
 	if len(op.out) == 0 {
 		var s [1]float32
