@@ -108,21 +108,20 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	}
 	m := ck.Model
 	rep := &LinearReport{Checkpoint: ckPath, Encoder: m.Spec.Encoder, FeatureDim: m.FeatureDim, Epochs: cfg.Epochs}
-	norm := normalizer{mean: rf.Config.Mean, std: rf.Config.Std}
 
 	fg, err := m.NewGraph(model.GraphOptions{Batch: cfg.Batch, Head: model.NoHead})
 	if err != nil {
 		return nil, err
 	}
 	defer fg.Close()
-	train, err := extractFeatures(ctx, fg, m.Spec, cfg.Data, cfg.Views, corrupt, norm, progressOut, "train features")
+	train, err := extractFeatures(ctx, fg, m.Spec, cfg.Data, cfg.Views, corrupt, rf.Config.Mean, rf.Config.Std, progressOut, "train features")
 	if err != nil {
 		return nil, err
 	}
 	rep.TrainImages, rep.TrainSamples = train.images, len(train.labels)
 	var val *featureSet
 	if len(cfg.Val) > 0 {
-		if val, err = extractFeatures(ctx, fg, m.Spec, cfg.Val, 1, corrupt, norm, progressOut, "val features"); err != nil {
+		if val, err = extractFeatures(ctx, fg, m.Spec, cfg.Val, 1, corrupt, rf.Config.Mean, rf.Config.Std, progressOut, "val features"); err != nil {
 			return nil, err
 		}
 		rep.ValImages = val.images
@@ -254,30 +253,11 @@ type featureSet struct {
 	what    string
 }
 
-// normalizer maps pixels to (x/255 − mean)/std per channel.
-type normalizer struct{ mean, std []float32 }
-
-// chw converts one HWC uint8 view to normalised CHW float32 in dst.
-func (nz normalizer) chw(dst []float32, px []uint8, h, w, c int) {
-	for ch := 0; ch < c; ch++ {
-		mean, std := float32(0), float32(1)
-		if ch < len(nz.mean) {
-			mean = nz.mean[ch]
-		}
-		if ch < len(nz.std) && nz.std[ch] != 0 {
-			std = nz.std[ch]
-		}
-		out := dst[ch*h*w : (ch+1)*h*w]
-		for i := range out {
-			out[i] = (float32(px[i*c+ch])/255 - mean) / std
-		}
-	}
-}
-
 // extractFeatures runs the encoder (graph g, no head, evaluation mode) over
-// views of every record of the data, in the data's order.
+// views of every record of the data, in the data's order, normalising pixels
+// as training did.
 func extractFeatures(ctx context.Context, g *model.Graph, spec model.Spec, data []string, views int,
-	corrupt input.CorruptPolicy, nz normalizer, progressOut io.Writer, what string) (*featureSet, error) {
+	corrupt input.CorruptPolicy, mean, std []float32, progressOut io.Writer, what string) (*featureSet, error) {
 	d, err := input.Open(ctx, data, input.Options{Corrupt: corrupt, NoRotate: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
@@ -340,7 +320,9 @@ func extractFeatures(ctx context.Context, g *model.Graph, spec model.Spec, data 
 			if err := input.DecodeView(px, &rec.Multiview, v); err != nil {
 				return nil, fmt.Errorf("%s: %w", what, err)
 			}
-			nz.chw(x[fill*size:(fill+1)*size], px, h, w, c)
+			if err := input.NormalizeHWC(x[fill*size:(fill+1)*size], px, h*w, c, mean, std); err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
 			fs.labels = append(fs.labels, int(rec.Label))
 			fs.classes = max(fs.classes, int(rec.Label)+1)
 			if fill++; fill == batch {

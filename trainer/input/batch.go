@@ -118,13 +118,26 @@ func (b *Batch) Float32CHW(dst []float32, mean, std []float32) ([]float32, error
 	if len(b.Pixels) != b.Size()*hw*c || c == 0 {
 		return dst, fmt.Errorf("batch %d of epoch %d holds no decoded pixels", b.Index, b.Epoch)
 	}
-	if (mean != nil && len(mean) != c) || (std != nil && len(std) != c) {
-		return dst, fmt.Errorf("normalising %d channels with %d means and %d deviations", c, len(mean), len(std))
-	}
 	if cap(dst) < len(b.Pixels) {
 		dst = make([]float32, len(b.Pixels))
 	}
 	dst = dst[:len(b.Pixels)]
+	return dst, NormalizeHWC(dst, b.Pixels, hw, c, mean, std)
+}
+
+// NormalizeHWC converts samples of uint8 pixels, each hw pixels of c
+// channels in HWC order (as views are stored and decoded), to float32 CHW,
+// each value (x/255 − mean[ch]) / std[ch], into dst of the same length. mean
+// and std hold one value per channel; nil means 0 and 1. Batch.Float32CHW
+// uses it, so anything else that feeds a model the same way gets the same
+// bits.
+func NormalizeHWC(dst []float32, pixels []uint8, hw, c int, mean, std []float32) error {
+	if c < 1 || c > 4 || hw < 1 || len(pixels)%(hw*c) != 0 || len(dst) != len(pixels) {
+		return fmt.Errorf("normalising %d values into %d as samples of %d pixels × %d channels", len(pixels), len(dst), hw, c)
+	}
+	if (mean != nil && len(mean) != c) || (std != nil && len(std) != c) {
+		return fmt.Errorf("normalising %d channels with %d means and %d deviations", c, len(mean), len(std))
+	}
 	var scale, shift [4]float32
 	for ch := 0; ch < c; ch++ {
 		m, s := float32(0), float32(1)
@@ -136,8 +149,8 @@ func (b *Batch) Float32CHW(dst []float32, mean, std []float32) ([]float32, error
 		}
 		scale[ch], shift[ch] = 1/(255*s), -m/s
 	}
-	for s := 0; s < b.Size(); s++ {
-		src, out := b.Pixels[s*hw*c:(s+1)*hw*c], dst[s*hw*c:(s+1)*hw*c]
+	for s := 0; s < len(pixels)/(hw*c); s++ {
+		src, out := pixels[s*hw*c:(s+1)*hw*c], dst[s*hw*c:(s+1)*hw*c]
 		for ch := 0; ch < c; ch++ {
 			plane := out[ch*hw : (ch+1)*hw]
 			for p := range plane {
@@ -145,5 +158,5 @@ func (b *Batch) Float32CHW(dst []float32, mean, std []float32) ([]float32, error
 			}
 		}
 	}
-	return dst, nil
+	return nil
 }
