@@ -94,13 +94,12 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	if err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
-	var rf runFile
-	raw, err := os.ReadFile(filepath.Join(runDir, ConfigFile))
-	if err != nil {
+	rf, err := readRunFile(filepath.Join(runDir, ConfigFile))
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("linear: %s is not a training run: %w", runDir, err)
 	}
-	if err := json.Unmarshal(raw, &rf); err != nil {
-		return nil, fmt.Errorf("linear: %s: %w", ConfigFile, err)
+	if err != nil {
+		return nil, fmt.Errorf("linear: %w", err)
 	}
 	ck, ckPath, err := readLatestCheckpoint(filepath.Join(runDir, CheckpointDir), progressOut)
 	if err != nil {

@@ -47,6 +47,11 @@ type Metric struct {
 	WithoutPositives int `json:"without_positives,omitempty"`
 }
 
+// point is the step as the loss curve draws it.
+func (m Metric) point() curves.Point {
+	return curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR}
+}
+
 // runFile is config.json: the settings and what was found in the data.
 type runFile struct {
 	Config    Config       `json:"config"`
@@ -324,7 +329,7 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		sum.Epochs = b.Epoch + 1
 		line, _ := json.Marshal(met)
 		mw.Write(append(line, '\n'))
-		points = append(points, curves.Point{Step: met.Step, Epoch: float64(met.Epoch), Loss: met.Loss, LR: met.LR})
+		points = append(points, met.point())
 		if meter != nil {
 			meter.Add(used)
 		}
@@ -356,9 +361,22 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	return sum, nil
 }
 
+// readRunFile reads a run's config.json.
+func readRunFile(path string) (*runFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rf runFile
+	if err := json.Unmarshal(data, &rf); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &rf, nil
+}
+
 // trainState is the training loop's own state, kept in checkpoints.
 type trainState struct {
-	Step        int64 `json:"step"`
+	Step        int64 `json:"-"` // saved as the checkpoint's own Step
 	Epoch       int   `json:"epoch"`
 	EpochImages int64 `json:"epoch_images"` // original images of Epoch used so far
 }
@@ -366,20 +384,16 @@ type trainState struct {
 // sameRun checks that a resumed run has the settings of the one it
 // continues, naming the first that differs.
 func sameRun(configPath string, rf *runFile) error {
-	old, err := os.ReadFile(configPath)
+	was, err := readRunFile(configPath)
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
-	}
-	var was runFile
-	if err := json.Unmarshal(old, &was); err != nil {
-		return fmt.Errorf("resume: %s: %w", configPath, err)
 	}
 	// Settings that do not change the results may change, and so may how
 	// the run is driven (StopAfter, Resume: not in the file).
 	was.Config.CheckpointEvery = rf.Config.CheckpointEvery
 	was.Config.KeepCheckpoints = rf.Config.KeepCheckpoints
 	was.Config.StopAfter, was.Config.Resume = rf.Config.StopAfter, rf.Config.Resume
-	a, b := reflect.ValueOf(was), reflect.ValueOf(*rf)
+	a, b := reflect.ValueOf(*was), reflect.ValueOf(*rf)
 	for i := 0; i < a.NumField(); i++ {
 		if reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
 			continue
@@ -429,7 +443,7 @@ func truncateMetrics(path string, step int64) ([]curves.Point, error) {
 			continue
 		}
 		keep = append(keep, line...)
-		pts = append(pts, curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR})
+		pts = append(pts, m.point())
 	}
 	return pts, os.WriteFile(path, keep, 0o644)
 }
