@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"reflect"
 	"runtime"
 	"sort"
@@ -267,7 +268,7 @@ func (f *finalizeFn) ProcessElement(ctx context.Context, _ []byte, written func(
 	for _, r := range rejects {
 		b = append(append(b, r...), '\n')
 	}
-	if err := shards.WriteFile(ctx, RejectedPath(f.Cfg.Output), b); err != nil {
+	if err := storage.WriteFile(ctx, RejectedPath(f.Cfg.Output), b); err != nil {
 		return fmt.Errorf("finalize: %w", err)
 	}
 	labels := f.Cfg.Labels

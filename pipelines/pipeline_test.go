@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io"
 	"os"
 	"path/filepath"
@@ -144,7 +145,7 @@ func checkTreeDataset(t *testing.T, cfg Config) {
 		}
 	}
 	// The rejected inputs, each with its reason.
-	b, err := shards.ReadFile(context.Background(), RejectedPath(cfg.Output))
+	b, err := storage.ReadFile(context.Background(), RejectedPath(cfg.Output))
 	if err != nil {
 		t.Fatal(err)
 	}

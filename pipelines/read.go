@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"image"
 	_ "image/gif" // decoders registered for image.Decode
 	_ "image/jpeg"
@@ -70,7 +71,7 @@ func readUnit(ctx context.Context, kind SourceKind, u Unit, emit func(sourceImag
 }
 
 func readImageFile(ctx context.Context, name string) ([]byte, error) {
-	f, err := shards.Open(ctx, name)
+	f, err := storage.Open(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("unreadable: %w", err)
 	}
@@ -122,7 +123,7 @@ func readCIFAR(ctx context.Context, kind SourceKind, u Unit, emit func(sourceIma
 	if strings.Contains(u.Path, "test") {
 		split = "test"
 	}
-	f, err := shards.Open(ctx, u.Path)
+	f, err := storage.Open(ctx, u.Path)
 	if err != nil {
 		return err
 	}
@@ -157,7 +158,7 @@ func readCIFAR(ctx context.Context, kind SourceKind, u Unit, emit func(sourceIma
 
 // openMaybeGzip opens a file, decompressing it if its name ends in .gz.
 func openMaybeGzip(ctx context.Context, name string) (io.Reader, func() error, error) {
-	f, err := shards.Open(ctx, name)
+	f, err := storage.Open(ctx, name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -262,7 +263,7 @@ func readMNIST(ctx context.Context, u Unit, emit func(sourceImage) error) error 
 // A record without the keys is rejected; a damaged file rejects the rest of
 // that file (its records cannot be framed any more) as one rejection.
 func readTFRecordImages(ctx context.Context, name string, emit func(sourceImage) error, reject func(rejection)) error {
-	f, err := shards.Open(ctx, name)
+	f, err := storage.Open(ctx, name)
 	if err != nil {
 		reject(rejection{ID: name, Source: name, Reason: "unreadable: " + err.Error()})
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"net"
 	"os"
 	"os/exec"
@@ -13,14 +14,13 @@ import (
 	"time"
 
 	"github.com/supcon/supcon/internal/gcstest"
-	"github.com/supcon/supcon/shards"
 )
 
 // upload copies a local folder tree to a gs:// prefix.
 func upload(t *testing.T, dir, prefix string) {
 	t.Helper()
 	ctx := context.Background()
-	files, err := shards.Walk(ctx, dir)
+	files, err := storage.Walk(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func upload(t *testing.T, dir, prefix string) {
 			t.Fatal(err)
 		}
 		rel, _ := filepath.Rel(dir, f.Name)
-		w, err := shards.Create(ctx, prefix+"/"+filepath.ToSlash(rel))
+		w, err := storage.Create(ctx, prefix+"/"+filepath.ToSlash(rel))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestAugmentOnGCS(t *testing.T) {
 	}
 	// Rejections name the gs:// source; ids are relative to the root.
 	checkTreeDataset(t, cfg)
-	left, _ := shards.Glob(context.Background(), "gs://"+bucket+"/out/train.temp/*")
+	left, _ := storage.Glob(context.Background(), "gs://"+bucket+"/out/train.temp/*")
 	if len(left) != 0 {
 		t.Errorf("temporary objects left: %v", left)
 	}

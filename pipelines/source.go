@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"path"
 	"sort"
 	"strings"
@@ -78,7 +79,7 @@ func (s Source) String() string {
 func (s Source) Classes(ctx context.Context) ([]string, error) {
 	switch s.Kind {
 	case Folder:
-		dirs, err := shards.SubDirs(ctx, s.Path)
+		dirs, err := storage.SubDirs(ctx, s.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -87,9 +88,9 @@ func (s Source) Classes(ctx context.Context) ([]string, error) {
 		}
 		return dirs, nil
 	case CIFAR10:
-		return readClassNames(ctx, joinPath(s.Path, "batches.meta.txt"), 10)
+		return readClassNames(ctx, storage.Join(s.Path, "batches.meta.txt"), 10)
 	case CIFAR100:
-		return readClassNames(ctx, joinPath(s.Path, "fine_label_names.txt"), 100)
+		return readClassNames(ctx, storage.Join(s.Path, "fine_label_names.txt"), 100)
 	case MNIST:
 		return []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, nil
 	}
@@ -97,7 +98,7 @@ func (s Source) Classes(ctx context.Context) ([]string, error) {
 }
 
 func readClassNames(ctx context.Context, name string, want int) ([]string, error) {
-	b, err := shards.ReadFile(ctx, name)
+	b, err := storage.ReadFile(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +141,7 @@ const unitRecords = 2500
 func (s Source) Units(ctx context.Context) ([]Unit, error) {
 	switch s.Kind {
 	case Folder:
-		files, err := shards.Walk(ctx, s.Path)
+		files, err := storage.Walk(ctx, s.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -189,8 +190,8 @@ func (s Source) cifarUnits(ctx context.Context) ([]Unit, error) {
 	var units []Unit
 	base := 0
 	for _, n := range names {
-		p := joinPath(s.Path, n)
-		fi, err := shards.FileSystemFor(p).Stat(ctx, p)
+		p := storage.Join(s.Path, n)
+		fi, err := storage.For(p).Stat(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s split: %w", s.Kind, s.Split, err)
 		}
@@ -211,11 +212,11 @@ func (s Source) mnistUnits(ctx context.Context) ([]Unit, error) {
 	if s.Split == "test" {
 		prefix = "t10k"
 	}
-	images, err := findOne(ctx, joinPath(s.Path, prefix+"-images-idx3-ubyte"))
+	images, err := findOne(ctx, storage.Join(s.Path, prefix+"-images-idx3-ubyte"))
 	if err != nil {
 		return nil, err
 	}
-	labels, err := findOne(ctx, joinPath(s.Path, prefix+"-labels-idx1-ubyte"))
+	labels, err := findOne(ctx, storage.Join(s.Path, prefix+"-labels-idx1-ubyte"))
 	if err != nil {
 		return nil, err
 	}
@@ -233,16 +234,11 @@ func (s Source) mnistUnits(ctx context.Context) ([]Unit, error) {
 // findOne returns name or name.gz, whichever exists.
 func findOne(ctx context.Context, name string) (string, error) {
 	for _, n := range []string{name, name + ".gz"} {
-		if _, err := shards.FileSystemFor(n).Stat(ctx, n); err == nil {
+		if _, err := storage.For(n).Stat(ctx, n); err == nil {
 			return n, nil
 		}
 	}
 	return "", fmt.Errorf("neither %s nor %s.gz exists", name, name)
-}
-
-// joinPath joins a local folder or gs:// prefix and a name.
-func joinPath(dir, name string) string {
-	return strings.TrimSuffix(dir, "/") + "/" + name
 }
 
 // sortedKeys returns a map's keys in order.

@@ -20,9 +20,8 @@
 //     last, PREFIX.manifest.json. DatasetWriter does all of it from one process.
 //   - Reading datasets: ExpandInputs turns files, globs and manifests into a
 //     file list, and MultiReader streams their records in bounded memory.
-//   - Files: FileSystem is the one seam for local paths and gs:// URLs
-//     (Google Cloud Storage through its official client; STORAGE_EMULATOR_HOST
-//     points it at an emulator).
+//   - Files: every read and write goes through internal/storage, the one seam
+//     for local paths and gs:// URLs.
 //
 // The format is specified in the project's spec/shards.md.
 package shards

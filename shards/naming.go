@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"hash/fnv"
-	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,17 +96,17 @@ type ShardInfo struct {
 // ShardPaths returns the full names of the manifest's shards, given the
 // manifest's own name (shards live beside it).
 func (m *Manifest) ShardPaths(manifestPath string) []string {
-	dir := dirOf(manifestPath)
+	dir := storage.Dir(manifestPath)
 	out := make([]string, len(m.Shards))
 	for i, s := range m.Shards {
-		out[i] = joinPath(dir, s.Name)
+		out[i] = storage.Join(dir, s.Name)
 	}
 	return out
 }
 
 // ReadManifest reads and checks a dataset's manifest.
 func ReadManifest(ctx context.Context, name string) (*Manifest, error) {
-	b, err := ReadFile(ctx, name)
+	b, err := storage.ReadFile(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func ReadManifest(ctx context.Context, name string) (*Manifest, error) {
 
 // ReadLabels reads a labels file: one class name per line, line number = label.
 func ReadLabels(ctx context.Context, name string) ([]string, error) {
-	b, err := ReadFile(ctx, name)
+	b, err := storage.ReadFile(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -144,31 +144,4 @@ func ReadLabels(ctx context.Context, name string) ([]string, error) {
 		seen[l] = i
 	}
 	return labels, nil
-}
-
-// dirOf returns the folder part of a local path or gs:// URL ("" for none).
-func dirOf(name string) string {
-	if IsGCS(name) {
-		if i := strings.LastIndex(name, "/"); i >= len("gs://") {
-			return name[:i]
-		}
-		return name
-	}
-	d := path.Dir(strings.ReplaceAll(name, "\\", "/"))
-	if d == "." && !strings.HasPrefix(name, "./") {
-		return ""
-	}
-	return d
-}
-
-// baseOf returns the last element of a local path or gs:// URL.
-func baseOf(name string) string {
-	return name[strings.LastIndex(name, "/")+1:]
-}
-
-func joinPath(dir, name string) string {
-	if dir == "" {
-		return name
-	}
-	return strings.TrimSuffix(dir, "/") + "/" + name
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io"
 	"strings"
 )
@@ -13,10 +14,10 @@ import (
 // (*.manifest.json), which stands for the shards it lists. Files are kept in
 // the order given (each glob's matches sorted) without duplicates. An input
 // that matches nothing is an error naming it.
-func ExpandInputs(ctx context.Context, inputs []string) ([]FileInfo, error) {
-	var out []FileInfo
+func ExpandInputs(ctx context.Context, inputs []string) ([]storage.FileInfo, error) {
+	var out []storage.FileInfo
 	seen := make(map[string]bool)
-	add := func(f FileInfo) {
+	add := func(f storage.FileInfo) {
 		if !seen[f.Name] {
 			seen[f.Name] = true
 			out = append(out, f)
@@ -29,11 +30,11 @@ func ExpandInputs(ctx context.Context, inputs []string) ([]FileInfo, error) {
 				return nil, err
 			}
 			for i, p := range m.ShardPaths(in) {
-				add(FileInfo{Name: p, Size: m.Shards[i].Bytes})
+				add(storage.FileInfo{Name: p, Size: m.Shards[i].Bytes})
 			}
 			continue
 		}
-		fsys := FileSystemFor(in)
+		fsys := storage.For(in)
 		if !strings.ContainsAny(in, "*?[") {
 			fi, err := fsys.Stat(ctx, in)
 			if err != nil {
@@ -63,7 +64,7 @@ func ExpandInputs(ctx context.Context, inputs []string) ([]FileInfo, error) {
 // for concurrent use.
 type MultiReader struct {
 	ctx    context.Context
-	files  []FileInfo
+	files  []storage.FileInfo
 	opt    ReaderOptions
 	force  bool
 	next   int
@@ -87,7 +88,7 @@ type MultiReaderOptions struct {
 
 // NewMultiReader returns a reader of the files, in order. Files are opened
 // lazily, one at a time.
-func NewMultiReader(ctx context.Context, files []FileInfo, opt MultiReaderOptions) *MultiReader {
+func NewMultiReader(ctx context.Context, files []storage.FileInfo, opt MultiReaderOptions) *MultiReader {
 	return &MultiReader{
 		ctx:   ctx,
 		files: files,
@@ -144,7 +145,7 @@ func (m *MultiReader) Next() ([]byte, error) {
 }
 
 func (m *MultiReader) open(name string) error {
-	f, err := FileSystemFor(name).Open(m.ctx, name)
+	f, err := storage.For(name).Open(m.ctx, name)
 	if err != nil {
 		return err
 	}
@@ -196,7 +197,7 @@ func (m *MultiReader) Index() int64 { return m.record }
 func (m *MultiReader) Records() int64 { return m.total }
 
 // Files returns the files the reader reads, in order.
-func (m *MultiReader) Files() []FileInfo { return m.files }
+func (m *MultiReader) Files() []storage.FileInfo { return m.files }
 
 // Close closes the file being read, if any.
 func (m *MultiReader) Close() error {

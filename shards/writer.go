@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"hash"
 	"io"
 	"io/fs"
@@ -34,7 +35,7 @@ type TempShard struct {
 type ShardWriter struct {
 	index int
 	path  string
-	fsys  FileSystem
+	fsys  storage.FileSystem
 	file  io.WriteCloser
 	hash  hash.Hash
 	count *countingWriter
@@ -60,8 +61,8 @@ func CreateShard(ctx context.Context, prefix string, index, n int, c Compression
 		return nil, fmt.Errorf("dataset %s: shard %d of %d is out of range", prefix, index, n)
 	}
 	final := ShardPath(prefix, index, n, c)
-	tmp := joinPath(TempDir(prefix), baseOf(final)+".attempt-"+randomHex(8))
-	fsys := FileSystemFor(tmp)
+	tmp := storage.Join(TempDir(prefix), storage.Base(final)+".attempt-"+storage.RandomHex(8))
+	fsys := storage.For(tmp)
 	f, err := fsys.Create(ctx, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: shard %d: %w", prefix, index, err)
@@ -170,7 +171,7 @@ func Finalize(ctx context.Context, prefix string, done []TempShard, opt Finalize
 			chosen[t.Index] = t
 		}
 	}
-	fsys := FileSystemFor(prefix)
+	fsys := storage.For(prefix)
 	m := opt.Manifest
 	m.Format = ManifestFormat
 	if m.Tool == "" {
@@ -197,7 +198,7 @@ func Finalize(ctx context.Context, prefix string, done []TempShard, opt Finalize
 			b.WriteString(l)
 			b.WriteByte('\n')
 		}
-		if err := WriteFile(ctx, LabelsPath(prefix), []byte(b.String())); err != nil {
+		if err := storage.WriteFile(ctx, LabelsPath(prefix), []byte(b.String())); err != nil {
 			return nil, fmt.Errorf("finalizing %s: %w", prefix, err)
 		}
 	}
@@ -205,14 +206,14 @@ func Finalize(ctx context.Context, prefix string, done []TempShard, opt Finalize
 	if err != nil {
 		return nil, fmt.Errorf("finalizing %s: encoding manifest: %w", prefix, err)
 	}
-	if err := WriteFile(ctx, ManifestPath(prefix), append(js, '\n')); err != nil {
+	if err := storage.WriteFile(ctx, ManifestPath(prefix), append(js, '\n')); err != nil {
 		return nil, fmt.Errorf("finalizing %s: %w", prefix, err)
 	}
 	return &m, nil
 }
 
-func finalizeShard(ctx context.Context, fsys FileSystem, final string, chosen map[int]TempShard, i int, c Compression) (ShardInfo, error) {
-	info := ShardInfo{Name: baseOf(final)}
+func finalizeShard(ctx context.Context, fsys storage.FileSystem, final string, chosen map[int]TempShard, i int, c Compression) (ShardInfo, error) {
+	info := ShardInfo{Name: storage.Base(final)}
 	t, ok := chosen[i]
 	if ok {
 		_, err := fsys.Stat(ctx, t.Path)
@@ -266,8 +267,8 @@ func describeShard(ctx context.Context, name string) (ShardInfo, error) {
 // and SHA-256 of the bytes on disk. opt.Name is set to name. An error from
 // fn stops the scan and is returned as it is.
 func ScanShard(ctx context.Context, name string, opt ReaderOptions, fn func(rec []byte, offset int64) error) (ShardInfo, error) {
-	info := ShardInfo{Name: baseOf(name)}
-	f, err := Open(ctx, name)
+	info := ShardInfo{Name: storage.Base(name)}
+	f, err := storage.Open(ctx, name)
 	if err != nil {
 		return info, err
 	}
@@ -305,8 +306,8 @@ func ScanShard(ctx context.Context, name string, opt ReaderOptions, fn func(rec 
 // removeTemp deletes every file left under the dataset's temporary folder
 // (attempts that failed, or lost to another), and the folder itself where
 // folders exist.
-func removeTemp(ctx context.Context, fsys FileSystem, prefix string) error {
-	left, err := fsys.Glob(ctx, joinPath(TempDir(prefix), "*"))
+func removeTemp(ctx context.Context, fsys storage.FileSystem, prefix string) error {
+	left, err := fsys.Glob(ctx, storage.Join(TempDir(prefix), "*"))
 	if err != nil {
 		return err
 	}
@@ -315,8 +316,8 @@ func removeTemp(ctx context.Context, fsys FileSystem, prefix string) error {
 			return err
 		}
 	}
-	if fsys == Local {
-		if err := Local.Remove(ctx, TempDir(prefix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if fsys == storage.Local {
+		if err := storage.Local.Remove(ctx, TempDir(prefix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
@@ -382,6 +383,6 @@ func (d *DatasetWriter) Abort(ctx context.Context) error {
 			errs = append(errs, w.Abort(ctx))
 		}
 	}
-	errs = append(errs, removeTemp(ctx, FileSystemFor(d.prefix), d.prefix))
+	errs = append(errs, removeTemp(ctx, storage.For(d.prefix), d.prefix))
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io"
 	"os"
 	"path/filepath"
@@ -198,7 +199,7 @@ func TestFinalizeAfterFailures(t *testing.T) {
 	s1a, s1b := write(1, "c"), write(1, "c")
 	// Shard 2: written, then renamed into place by an earlier, interrupted Finalize.
 	s2 := write(2, "d", "e", "f")
-	if err := Local.Rename(ctx, s2.Path, ShardPath(prefix, 2, n, None)); err != nil {
+	if err := storage.Local.Rename(ctx, s2.Path, ShardPath(prefix, 2, n, None)); err != nil {
 		t.Fatal(err)
 	}
 	// Shard 3: nobody wrote it.
@@ -310,7 +311,7 @@ func TestDatasetOnGCS(t *testing.T) {
 	if man.Records != 20 {
 		t.Fatalf("manifest: %+v", man)
 	}
-	files, err := Glob(ctx, "gs://"+bucket+"/data/*")
+	files, err := storage.Glob(ctx, "gs://"+bucket+"/data/*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func TestDatasetOnGCS(t *testing.T) {
 	if strings.Join(names, " ") != want {
 		t.Errorf("gs:// listing = %v, want %s (temporary objects deleted; * does not cross /)", names, want)
 	}
-	if left, _ := Glob(ctx, "gs://"+bucket+"/data/train.temp/*"); len(left) != 0 {
+	if left, _ := storage.Glob(ctx, "gs://"+bucket+"/data/train.temp/*"); len(left) != 0 {
 		t.Errorf("temporary objects left: %v", left)
 	}
 	if got := readIDs(t, ShardGlob(prefix)); strings.Join(got, ",") != strings.Join(wantIDs(20), ",") {
@@ -331,10 +332,10 @@ func TestDatasetOnGCS(t *testing.T) {
 	if got := readIDs(t, ManifestPath(prefix)); len(got) != 20 {
 		t.Errorf("reading through the gs:// manifest gave %d records", len(got))
 	}
-	if _, err := FileSystemFor(prefix).Stat(ctx, prefix+"-nope"); !errors.Is(err, os.ErrNotExist) {
+	if _, err := storage.For(prefix).Stat(ctx, prefix+"-nope"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Stat of a missing object: %v", err)
 	}
-	if _, err := Open(ctx, "gs://"+bucket); err == nil || !strings.Contains(err.Error(), "names a bucket") {
-		t.Errorf("Open of a bucket: %v", err)
+	if _, err := storage.Open(ctx, "gs://"+bucket); err == nil || !strings.Contains(err.Error(), "names a bucket") {
+		t.Errorf("storage.Open of a bucket: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io"
 	"sort"
 	"strconv"
@@ -180,7 +181,7 @@ type shardCheck struct {
 	views int
 }
 
-func verify(ctx context.Context, s *streams, files []shards.FileInfo, ropt shards.MultiReaderOptions) error {
+func verify(ctx context.Context, s *streams, files []storage.FileInfo, ropt shards.MultiReaderOptions) error {
 	checks, err := manifestChecks(ctx, files)
 	if err != nil {
 		return err
@@ -218,7 +219,7 @@ func verify(ctx context.Context, s *streams, files []shards.FileInfo, ropt shard
 
 // manifestChecks finds the manifest beside each shard named like
 // PREFIX-00000-of-00016.tfrecord and returns what it says of each shard.
-func manifestChecks(ctx context.Context, files []shards.FileInfo) (map[string]shardCheck, error) {
+func manifestChecks(ctx context.Context, files []storage.FileInfo) (map[string]shardCheck, error) {
 	checks := map[string]shardCheck{}
 	loaded := map[string]bool{}
 	for _, f := range files {
@@ -228,7 +229,7 @@ func manifestChecks(ctx context.Context, files []shards.FileInfo) (map[string]sh
 		}
 		loaded[prefix] = true
 		mpath := shards.ManifestPath(prefix)
-		if _, err := shards.FileSystemFor(mpath).Stat(ctx, mpath); err != nil {
+		if _, err := storage.For(mpath).Stat(ctx, mpath); err != nil {
 			continue // no manifest (yet): nothing to compare with
 		}
 		m, err := shards.ReadManifest(ctx, mpath)
@@ -242,7 +243,7 @@ func manifestChecks(ctx context.Context, files []shards.FileInfo) (map[string]sh
 	return checks, nil
 }
 
-func verifyFile(ctx context.Context, f shards.FileInfo, ropt shards.MultiReaderOptions, check shardCheck, c *verifyCounts) error {
+func verifyFile(ctx context.Context, f storage.FileInfo, ropt shards.MultiReaderOptions, check shardCheck, c *verifyCounts) error {
 	opt := shards.ReaderOptions{Compression: shards.CompressionOf(f.Name), MaxRecordBytes: ropt.MaxRecordBytes}
 	if ropt.ForceCompression {
 		opt.Compression = ropt.Compression

@@ -3,6 +3,7 @@ package input
 import (
 	"context"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"strings"
 
 	"github.com/supcon/supcon/shards"
@@ -94,7 +95,7 @@ func share(names []string, epochs, rank, world int) ([][]string, error) {
 
 // findManifest returns the manifest an input names or, when every file is a
 // shard of one dataset whose manifest exists and lists them, that manifest.
-func findManifest(ctx context.Context, inputs []string, files []shards.FileInfo) (*shards.Manifest, string, error) {
+func findManifest(ctx context.Context, inputs []string, files []storage.FileInfo) (*shards.Manifest, string, error) {
 	for _, in := range inputs {
 		if strings.HasSuffix(in, ".manifest.json") {
 			m, err := shards.ReadManifest(ctx, in)
@@ -110,7 +111,7 @@ func findManifest(ctx context.Context, inputs []string, files []shards.FileInfo)
 		prefix = p
 	}
 	mp := shards.ManifestPath(prefix)
-	if _, err := shards.FileSystemFor(mp).Stat(ctx, mp); err != nil {
+	if _, err := storage.For(mp).Stat(ctx, mp); err != nil {
 		return nil, "", nil // no manifest beside the shards: nothing to check against
 	}
 	m, err := shards.ReadManifest(ctx, mp)

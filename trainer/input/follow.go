@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io/fs"
 	"sync"
 	"time"
@@ -17,7 +18,7 @@ import (
 // appears last, so a shard present under its final name is complete.
 type follower struct {
 	prefix string
-	fsys   shards.FileSystem
+	fsys   storage.FileSystem
 	rank   int
 	world  int
 	poll   time.Duration
@@ -33,7 +34,7 @@ type follower struct {
 }
 
 func newFollower(prefix string, opt Options) *follower {
-	return &follower{prefix: prefix, fsys: shards.FileSystemFor(prefix), rank: opt.Rank, world: opt.World, poll: opt.Poll}
+	return &follower{prefix: prefix, fsys: storage.For(prefix), rank: opt.Rank, world: opt.World, poll: opt.Poll}
 }
 
 // complete returns the manifest if it has been seen, else nil.

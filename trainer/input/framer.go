@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io"
 	"path"
 
@@ -189,7 +190,7 @@ func (s *shardStream) wrap(ctx context.Context) error {
 }
 
 func (s *shardStream) open(ctx context.Context) error {
-	rc, err := shards.Open(ctx, s.name)
+	rc, err := storage.Open(ctx, s.name)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package shards
+package storage
 
 import (
 	"context"
@@ -42,9 +42,9 @@ type FileInfo struct {
 // IsGCS reports whether name is a gs:// URL.
 func IsGCS(name string) bool { return strings.HasPrefix(name, "gs://") }
 
-// FileSystemFor returns the FileSystem for name: Google Cloud Storage for
+// For returns the FileSystem for name: Google Cloud Storage for
 // gs:// URLs, the local file system otherwise.
-func FileSystemFor(name string) FileSystem {
+func For(name string) FileSystem {
 	if IsGCS(name) {
 		return defaultGCS
 	}
@@ -53,17 +53,17 @@ func FileSystemFor(name string) FileSystem {
 
 // Create opens name for writing on its FileSystem.
 func Create(ctx context.Context, name string) (io.WriteCloser, error) {
-	return FileSystemFor(name).Create(ctx, name)
+	return For(name).Create(ctx, name)
 }
 
 // Open opens name for reading on its FileSystem.
 func Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	return FileSystemFor(name).Open(ctx, name)
+	return For(name).Open(ctx, name)
 }
 
 // Glob lists the files matching pattern on its FileSystem.
 func Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
-	return FileSystemFor(pattern).Glob(ctx, pattern)
+	return For(pattern).Glob(ctx, pattern)
 }
 
 // ReadFile reads a whole (small) file from its FileSystem.
@@ -83,8 +83,8 @@ func ReadFile(ctx context.Context, name string) ([]byte, error) {
 // WriteFile writes data to name through a temporary name in the same
 // folder and a rename, so that readers never see a partial file.
 func WriteFile(ctx context.Context, name string, data []byte) error {
-	fsys := FileSystemFor(name)
-	tmp := name + ".tmp-" + randomHex(8)
+	fsys := For(name)
+	tmp := name + ".tmp-" + RandomHex(8)
 	w, err := fsys.Create(ctx, tmp)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package shards
+package storage
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"cloud.google.com/go/storage"
+	gcs "cloud.google.com/go/storage"
 	"google.golang.org/api/iterator"
 )
 
@@ -23,15 +23,15 @@ import (
 // that host instead, without credentials.
 type gcsFS struct {
 	once   sync.Once
-	client *storage.Client
+	client *gcs.Client
 	err    error
 }
 
 var defaultGCS = &gcsFS{}
 
-func (g *gcsFS) get() (*storage.Client, error) {
+func (g *gcsFS) get() (*gcs.Client, error) {
 	g.once.Do(func() {
-		g.client, g.err = storage.NewClient(context.Background())
+		g.client, g.err = gcs.NewClient(context.Background())
 		if g.err != nil {
 			g.err = fmt.Errorf("connecting to Google Cloud Storage: %w", g.err)
 		}
@@ -52,7 +52,7 @@ func splitGCS(name string) (bucket, object string, err error) {
 	return bucket, object, nil
 }
 
-func (g *gcsFS) object(name string) (*storage.ObjectHandle, error) {
+func (g *gcsFS) object(name string) (*gcs.ObjectHandle, error) {
 	c, err := g.get()
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (g *gcsFS) object(name string) (*storage.ObjectHandle, error) {
 
 // gcsErr wraps err with what was done and makes a missing object match fs.ErrNotExist.
 func gcsErr(op, name string, err error) error {
-	if errors.Is(err, storage.ErrObjectNotExist) || errors.Is(err, storage.ErrBucketNotExist) {
+	if errors.Is(err, gcs.ErrObjectNotExist) || errors.Is(err, gcs.ErrBucketNotExist) {
 		return &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 	}
 	return fmt.Errorf("%s %s: %w", op, name, err)
@@ -85,7 +85,7 @@ func (g *gcsFS) Create(ctx context.Context, name string) (io.WriteCloser, error)
 
 // gcsWriter names the object in errors; the object exists only after Close succeeds.
 type gcsWriter struct {
-	w    *storage.Writer
+	w    *gcs.Writer
 	name string
 }
 
@@ -132,7 +132,7 @@ func (g *gcsFS) Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
 		prefix = objPattern[:i]
 	}
 	var out []FileInfo
-	err = g.eachObject(ctx, bucket, &storage.Query{Prefix: prefix}, func(a *storage.ObjectAttrs) {
+	err = g.eachObject(ctx, bucket, &gcs.Query{Prefix: prefix}, func(a *gcs.ObjectAttrs) {
 		if ok, _ := path.Match(objPattern, a.Name); ok && a.Prefix == "" {
 			out = append(out, FileInfo{Name: "gs://" + bucket + "/" + a.Name, Size: a.Size})
 		}
@@ -146,7 +146,7 @@ func (g *gcsFS) Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
 
 // eachObject lists the bucket's objects matching q (names and sizes only,
 // in pages of up to 1,000) and calls fn for each.
-func (g *gcsFS) eachObject(ctx context.Context, bucket string, q *storage.Query, fn func(*storage.ObjectAttrs)) error {
+func (g *gcsFS) eachObject(ctx context.Context, bucket string, q *gcs.Query, fn func(*gcs.ObjectAttrs)) error {
 	c, err := g.get()
 	if err != nil {
 		return err
@@ -209,8 +209,8 @@ func (g *gcsFS) Remove(ctx context.Context, name string) error {
 	return nil
 }
 
-// randomHex returns n random bytes as hex, for unique temporary names.
-func randomHex(n int) string {
+// RandomHex returns n random bytes as hex, for unique temporary names.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b) // never fails (crypto/rand)
 	return hex.EncodeToString(b)

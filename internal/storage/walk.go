@@ -1,4 +1,4 @@
-package shards
+package storage
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"cloud.google.com/go/storage"
+	gcs "cloud.google.com/go/storage"
 )
 
 // Walk returns every file below root (a local folder or a gs:// prefix),
@@ -87,7 +87,7 @@ func (g *gcsFS) list(ctx context.Context, root, delim string, dirs *[]string) ([
 		prefix += "/"
 	}
 	var out []FileInfo
-	err = g.eachObject(ctx, bucket, &storage.Query{Prefix: prefix, Delimiter: delim}, func(a *storage.ObjectAttrs) {
+	err = g.eachObject(ctx, bucket, &gcs.Query{Prefix: prefix, Delimiter: delim}, func(a *gcs.ObjectAttrs) {
 		switch {
 		case a.Prefix != "":
 			if dirs != nil {
