@@ -3,13 +3,13 @@ package trainer
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/supcon/supcon/trainer/run"
 )
 
 func TestTrainRejectsBadSettings(t *testing.T) {
@@ -44,63 +44,6 @@ func TestTrainRejectsBadSettings(t *testing.T) {
 	}
 }
 
-func TestCheckpointDamage(t *testing.T) {
-	data := writeToyDataset(t, t.TempDir(), 32, 4, 8, 2, 8)
-	dir := t.TempDir()
-	cfg := toyConfig(data)
-	cfg.Epochs = 1
-	sum, err := Train(context.Background(), dir, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	good, err := os.ReadFile(sum.Checkpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadCheckpoint(sum.Checkpoint); err != nil {
-		t.Fatal(err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.ckpt")
-	for _, tc := range []struct {
-		name string
-		data []byte
-		want string
-	}{
-		{"truncated", good[:len(good)/2], "checksum"},
-		{"flipped", append(append([]byte{}, good[:100]...), append([]byte{good[100] ^ 1}, good[101:]...)...), "checksum"},
-		{"not a checkpoint", []byte("hello, world, this is text"), "not a supcon checkpoint"},
-		{"empty", nil, "not a supcon checkpoint"},
-	} {
-		os.WriteFile(bad, tc.data, 0o644)
-		if _, err := ReadCheckpoint(bad); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), bad) {
-			t.Errorf("%s: %v", tc.name, err)
-		}
-	}
-}
-
-// A damaged header cannot make ReadCheckpoint allocate more than the file
-// holds, even with a valid checksum.
-func TestCheckpointHeaderClaims(t *testing.T) {
-	for _, head := range []string{
-		`{"step":1,"spec":{"encoder":"mlp","channels":1,"height":65536,"width":65536},"tensors":[],"optimizer_bytes":0}`,
-		`{"step":1,"spec":{"encoder":"cnn-small","channels":1,"height":8,"width":8,"projection_dim":268435456},"tensors":[],"optimizer_bytes":0}`,
-		`{"step":1,"spec":{"encoder":"cnn-small","channels":1,"height":8,"width":8},"tensors":[{"name":"x","shape":[1099511627776,1099511627776]}],"optimizer_bytes":0}`,
-		`{"step":1,"spec":{"encoder":"cnn-small","channels":1,"height":8,"width":8},"tensors":[],"optimizer_bytes":-5}`,
-	} {
-		var b bytes.Buffer
-		b.WriteString(checkpointMagic)
-		b.WriteByte(checkpointVersion)
-		binary.Write(&b, binary.LittleEndian, uint32(len(head)))
-		b.WriteString(head)
-		binary.Write(&b, binary.LittleEndian, crc32.Checksum(b.Bytes(), castagnoli))
-		path := filepath.Join(t.TempDir(), "x.ckpt")
-		os.WriteFile(path, b.Bytes(), 0o644)
-		if _, err := ReadCheckpoint(path); err == nil || !strings.Contains(err.Error(), path) {
-			t.Errorf("header %s: %v", head, err)
-		}
-	}
-}
-
 // The learning-rate schedule follows the epochs, not an estimate of their
 // steps: with classes padded by copies (epochs of more batches than
 // images/(P·K)) it still ends at the last step, and every epoch ends with a
@@ -114,7 +57,7 @@ func TestScheduleAndCheckpointsFollowEpochs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	ms, err := run.ReadMetrics(context.Background(), run.Dir(dir).Path(run.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +72,7 @@ func TestScheduleAndCheckpointsFollowEpochs(t *testing.T) {
 	if last := ms[len(ms)-1].LR; last > 0.05*cfg.LR {
 		t.Fatalf("last step's lr %v: the cosine should have reached nearly 0", last)
 	}
-	paths, _ := checkpointPaths(filepath.Join(dir, CheckpointDir))
+	paths, _ := run.Dir(dir).Checkpoints(context.Background())
 	var epochEnds []int64
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Epoch != ms[i-1].Epoch {
@@ -141,24 +84,24 @@ func TestScheduleAndCheckpointsFollowEpochs(t *testing.T) {
 		t.Fatalf("checkpoints %v, epochs end at steps %v", paths, epochEnds)
 	}
 	for i, p := range paths {
-		if filepath.Base(p) != checkpointName(epochEnds[i]) {
+		if p != run.Dir(dir).CheckpointPath(epochEnds[i]) {
 			t.Fatalf("checkpoints %v, epochs end at steps %v", paths, epochEnds)
 		}
 	}
 	// A fresh run into a directory without checkpoints starts metrics.jsonl
 	// afresh, even over a failed run's partial line.
-	os.RemoveAll(filepath.Join(dir, CheckpointDir))
-	os.WriteFile(filepath.Join(dir, MetricsFile), []byte(`{"step":1,"loss":1}`+"\n"+`{"step":2,"lo`), 0o644)
+	os.RemoveAll(filepath.Join(dir, run.CheckpointDir))
+	os.WriteFile(filepath.Join(dir, run.MetricsFile), []byte(`{"step":1,"loss":1}`+"\n"+`{"step":2,"lo`), 0o644)
 	cfg.Epochs = 1
 	cfg.KeepCheckpoints = 1
 	sum, err = Train(context.Background(), dir, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms, err := ReadMetrics(filepath.Join(dir, MetricsFile)); err != nil || int64(len(ms)) != sum.Steps {
+	if ms, err := run.ReadMetrics(context.Background(), run.Dir(dir).Path(run.MetricsFile)); err != nil || int64(len(ms)) != sum.Steps {
 		t.Fatalf("metrics after a fresh run: %d lines, %d steps, %v", len(ms), sum.Steps, err)
 	}
-	if paths, _ := checkpointPaths(filepath.Join(dir, CheckpointDir)); len(paths) != 1 {
+	if paths, _ := run.Dir(dir).Checkpoints(context.Background()); len(paths) != 1 {
 		t.Fatalf("--keep-checkpoints 1 left %v", paths)
 	}
 }
@@ -179,7 +122,7 @@ func TestResumePastDamagedCheckpoint(t *testing.T) {
 	if _, err := Train(context.Background(), parts, c, nil); err != nil {
 		t.Fatal(err)
 	}
-	latest, _ := LatestCheckpoint(filepath.Join(parts, CheckpointDir))
+	latest, _ := run.Dir(parts).LatestCheckpoint(context.Background())
 	data5, _ := os.ReadFile(latest)
 	os.WriteFile(latest, data5[:len(data5)/3], 0o644) // a crash mid-write
 	c.StopAfter, c.Resume = 0, true

@@ -1,16 +1,13 @@
 package trainer
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"github.com/supcon/supcon/trainer/input"
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/optim"
+	"github.com/supcon/supcon/trainer/run"
 )
 
 // LinearConfig is a linear evaluation's settings: a linear classifier trained
@@ -94,14 +92,16 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	if err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
-	rf, err := readRunFile(filepath.Join(runDir, ConfigFile))
+	rd := run.Dir(runDir)
+	rf := new(runFile)
+	err = rd.ReadJSON(ctx, run.ConfigFile, rf)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("linear: %s is not a training run: %w", runDir, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
-	ck, ckPath, err := readLatestCheckpoint(filepath.Join(runDir, CheckpointDir), progressOut)
+	ck, ckPath, err := rd.ReadLatest(ctx, progressOut)
 	if err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
@@ -159,12 +159,11 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	n := len(train.labels)
 	stepsEpoch := int64((n + cfg.Batch - 1) / cfg.Batch)
 	sched := optim.Schedule{Peak: cfg.LR, TotalSteps: stepsEpoch * int64(cfg.Epochs), Decay: optim.Cosine}
-	mf, err := os.Create(filepath.Join(runDir, LinearMetrics))
+	mw, err := rd.CreateMetrics(ctx, run.LinearMetrics)
 	if err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
-	defer mf.Close()
-	mw := bufio.NewWriter(mf)
+	defer mw.Close()
 	var meter *progress.Meter
 	if progressOut != nil {
 		meter = progress.New(progressOut, "linear steps", sched.TotalSteps)
@@ -201,10 +200,11 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 			step++
 			rep.FinalLoss = obj.Result.Value
 			now := time.Now()
-			line, _ := json.Marshal(Metric{Step: step, Epoch: epoch, Batch: start / cfg.Batch, Loss: obj.Result.Value, LR: lr,
-				ViewsPerSec: float64(cfg.Batch) / now.Sub(last).Seconds()})
+			if err := mw.Write(run.Metric{Step: step, Epoch: epoch, Batch: start / cfg.Batch, Loss: obj.Result.Value, LR: lr,
+				ViewsPerSec: float64(cfg.Batch) / now.Sub(last).Seconds()}); err != nil {
+				return nil, fmt.Errorf("linear: %w", err)
+			}
 			last = now
-			mw.Write(append(line, '\n'))
 			if meter != nil {
 				meter.Add(1)
 			}
@@ -213,7 +213,7 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 	if meter != nil {
 		meter.Done()
 	}
-	if err := mw.Flush(); err != nil {
+	if err := mw.Close(); err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
 	rep.Steps = step
@@ -232,11 +232,10 @@ func Linear(ctx context.Context, runDir string, cfg LinearConfig, progressOut io
 			return nil, err
 		}
 	}
-	if err := WriteCheckpoint(filepath.Join(runDir, LinearFile), &Checkpoint{Step: step, Model: m}); err != nil {
+	if err := run.WriteCheckpoint(ctx, rd.Path(run.LinearFile), &run.Checkpoint{Step: step, Model: m}); err != nil {
 		return nil, err
 	}
-	out, _ := json.MarshalIndent(rep, "", "  ")
-	if err := os.WriteFile(filepath.Join(runDir, LinearResult), append(out, '\n'), 0o644); err != nil {
+	if err := rd.WriteJSON(ctx, run.LinearResult, rep); err != nil {
 		return nil, fmt.Errorf("linear: %w", err)
 	}
 	return rep, nil

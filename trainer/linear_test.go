@@ -5,22 +5,24 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/supcon/supcon/trainer/run"
 )
 
 func TestLinearOnFrozenEncoder(t *testing.T) {
 	tmp := t.TempDir()
 	data := writeToyDataset(t, filepath.Join(tmp, "train"), 96, 6, 8, 2, 4)
 	val := writeToyDataset(t, filepath.Join(tmp, "val"), 60, 6, 8, 1, 5)
-	run := filepath.Join(tmp, "run")
+	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)
 	cfg.Epochs = 6
-	if _, err := Train(context.Background(), run, cfg, nil); err != nil {
+	if _, err := Train(context.Background(), dir, cfg, nil); err != nil {
 		t.Fatal(err)
 	}
-	before := finalParams(t, run)
+	before := finalParams(t, dir)
 	lc := DefaultLinearConfig()
 	lc.Data, lc.Val, lc.Batch, lc.Epochs = []string{data}, []string{val}, 32, 20
-	rep, err := Linear(context.Background(), run, lc, nil)
+	rep, err := Linear(context.Background(), dir, lc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func TestLinearOnFrozenEncoder(t *testing.T) {
 		t.Fatalf("val top-1 %.3f", rep.ValTop1)
 	}
 	// The encoder is frozen: linear.ckpt holds the same encoder weights.
-	ck, err := ReadCheckpoint(filepath.Join(run, LinearFile))
+	ck, err := run.ReadCheckpoint(context.Background(), filepath.Join(dir, run.LinearFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +49,8 @@ func TestLinearOnFrozenEncoder(t *testing.T) {
 			t.Fatalf("unexpected tensor %s", p.Name)
 		}
 	}
-	for _, f := range []string{LinearResult, LinearMetrics} {
-		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+	for _, f := range []string{run.LinearResult, run.LinearMetrics} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -21,46 +18,11 @@ import (
 	"github.com/supcon/supcon/trainer/input"
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/optim"
+	"github.com/supcon/supcon/trainer/run"
 )
-
-// Run-directory layout.
-const (
-	ConfigFile    = "config.json"
-	MetricsFile   = "metrics.jsonl"
-	LossCurveFile = "loss.png"
-	CheckpointDir = "checkpoints"
-	LinearFile    = "linear.ckpt"
-	LinearResult  = "linear.json"
-	LinearMetrics = "linear-metrics.jsonl"
-)
-
-// Metric is one line of metrics.jsonl: one training step.
-type Metric struct {
-	Step  int64   `json:"step"`
-	Epoch int     `json:"epoch"`
-	Batch int     `json:"batch"`
-	Loss  float64 `json:"loss"`
-	LR    float64 `json:"lr"`
-	// ViewsPerSec is the step's throughput, input wait included.
-	ViewsPerSec float64 `json:"views_per_sec"`
-	// WithoutPositives counts anchors left out for lack of a positive.
-	WithoutPositives int `json:"without_positives,omitempty"`
-}
-
-// point is the step as the loss curve draws it.
-func (m Metric) point() curves.Point {
-	return curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR}
-}
 
 // runFile is config.json: the settings and what was found in the data.
-type runFile struct {
-	Config    Config       `json:"config"`
-	Spec      model.Spec   `json:"model"`
-	Classes   []string     `json:"classes,omitempty"`
-	Records   int64        `json:"records"`
-	PeakLR    float64      `json:"peak_lr"`
-	Optimizer optim.Config `json:"optimizer"`
-}
+type runFile = run.Record[Config]
 
 // Summary is what Train reports.
 type Summary struct {
@@ -91,9 +53,6 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	}
 	kind, _ := lossKind(cfg.Loss)
 	corrupt, _ := input.ParseCorruptPolicy(cfg.Corrupt)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("run directory: %w", err)
-	}
 	d, err := input.Open(ctx, cfg.Data, input.Options{Seed: cfg.Seed, Interleave: cfg.Interleave, Corrupt: corrupt})
 	if err != nil {
 		return nil, fmt.Errorf("opening the training data: %w", err)
@@ -120,17 +79,16 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	if rf.Optimizer, err = optimizerConfig(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay); err != nil {
 		return nil, err
 	}
-	configPath := filepath.Join(dir, ConfigFile)
-	ckptDir := filepath.Join(dir, CheckpointDir)
+	rd := run.Dir(dir)
 
 	// Fresh start or resume.
-	var ck *Checkpoint
+	var ck *run.Checkpoint
 	var st trainState
 	if cfg.Resume {
-		if err := sameRun(configPath, &rf); err != nil {
+		if err := sameRun(ctx, rd, &rf); err != nil {
 			return nil, err
 		}
-		if ck, _, err = readLatestCheckpoint(ckptDir, progressOut); err != nil {
+		if ck, _, err = rd.ReadLatest(ctx, progressOut); err != nil {
 			return nil, fmt.Errorf("resume: %w", err)
 		}
 		if len(ck.Extra) > 0 {
@@ -139,15 +97,15 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 			}
 		}
 	} else {
-		if latest, _ := LatestCheckpoint(ckptDir); latest != "" {
-			return nil, fmt.Errorf("run directory %s already holds checkpoints: use --resume, or another directory", dir)
-		}
-		head, err := json.MarshalIndent(rf, "", "  ")
+		latest, err := rd.LatestCheckpoint(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(configPath, append(head, '\n'), 0o644); err != nil {
-			return nil, fmt.Errorf("run directory: %w", err)
+		if latest != "" {
+			return nil, fmt.Errorf("run directory %s already holds checkpoints: use --resume, or another directory", dir)
+		}
+		if err := rd.WriteJSON(ctx, run.ConfigFile, rf); err != nil {
+			return nil, err
 		}
 	}
 
@@ -175,18 +133,23 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	}
 	var start *input.Position
 	var points []curves.Point
-	metricsPath := filepath.Join(dir, MetricsFile)
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	var mw *run.MetricsWriter
 	if ck != nil {
 		if err := lrn.opt.Load(bytes.NewReader(ck.Optimizer)); err != nil {
 			return nil, fmt.Errorf("resume: %w", err)
 		}
 		st.Step, start = ck.Step, ck.Position
-		if points, err = truncateMetrics(metricsPath, st.Step); err != nil {
+		var kept []run.Metric
+		if mw, kept, err = rd.ResumeMetrics(ctx, run.MetricsFile, st.Step); err != nil {
 			return nil, err
 		}
-		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		for _, m := range kept {
+			points = append(points, m.Point())
+		}
+	} else if mw, err = rd.CreateMetrics(ctx, run.MetricsFile); err != nil {
+		return nil, err
 	}
+	defer mw.Close()      // on every way out, so the steps before a failure are kept
 	const units = 1 << 30 // the schedule's resolution over the whole run
 	sched := optim.Schedule{Peak: rf.PeakLR, WarmupSteps: int64(math.Round(cfg.WarmupFraction * units)),
 		TotalSteps: units, Decay: optim.Cosine}
@@ -200,14 +163,6 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		return nil, err
 	}
 	defer bt.Close()
-
-	mf, err := os.OpenFile(metricsPath, flags, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	defer mf.Close()
-	mw := bufio.NewWriter(mf)
-	defer mw.Flush() // on every way out, so the steps before a failure are kept
 
 	var meter *progress.Meter
 	if progressOut != nil {
@@ -223,7 +178,7 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	trained := bt.Position() // after the last batch trained on
 	save := func() error {
 		if err := mw.Flush(); err != nil {
-			return fmt.Errorf("metrics: %w", err)
+			return err
 		}
 		var ob bytes.Buffer
 		if err := lrn.opt.Save(&ob); err != nil {
@@ -231,15 +186,15 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		}
 		extra, _ := json.Marshal(st)
 		pos := trained
-		path := filepath.Join(ckptDir, checkpointName(st.Step))
-		if err := WriteCheckpoint(path, &Checkpoint{Step: st.Step, Position: &pos, Model: m, Optimizer: ob.Bytes(), Extra: extra}); err != nil {
+		path := rd.CheckpointPath(st.Step)
+		if err := run.WriteCheckpoint(ctx, path, &run.Checkpoint{Step: st.Step, Position: &pos, Model: m, Optimizer: ob.Bytes(), Extra: extra}); err != nil {
 			return err
 		}
 		saved, sum.Checkpoint = st.Step, path
-		if err := pruneCheckpoints(ckptDir, cfg.KeepCheckpoints); err != nil && progressOut != nil {
+		if err := rd.Prune(ctx, cfg.KeepCheckpoints); err != nil && progressOut != nil {
 			fmt.Fprintf(progressOut, "warning: %v\n", err)
 		}
-		if err := drawLossCurve(filepath.Join(dir, LossCurveFile), points); err != nil && progressOut != nil {
+		if err := rd.WriteLossCurve(ctx, points); err != nil && progressOut != nil {
 			fmt.Fprintf(progressOut, "warning: %v\n", err)
 		}
 		return nil
@@ -318,7 +273,7 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		trained = bt.Position()
 		now := time.Now()
 		r := obj.Result
-		met := Metric{Step: st.Step, Epoch: b.Epoch, Batch: b.Index, Loss: r.Value, LR: lr,
+		met := run.Metric{Step: st.Step, Epoch: b.Epoch, Batch: b.Index, Loss: r.Value, LR: lr,
 			ViewsPerSec: float64(batch) / now.Sub(last).Seconds(), WithoutPositives: r.WithoutPositives}
 		last = now
 		views += int64(batch)
@@ -327,9 +282,10 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 		}
 		sum.LastLoss = r.Value
 		sum.Epochs = b.Epoch + 1
-		line, _ := json.Marshal(met)
-		mw.Write(append(line, '\n'))
-		points = append(points, met.point())
+		if err := mw.Write(met); err != nil {
+			return nil, err
+		}
+		points = append(points, met.Point())
 		if meter != nil {
 			meter.Add(used)
 		}
@@ -354,24 +310,14 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 			return nil, err
 		}
 	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
 	sum.Steps = st.Step
 	if el := time.Since(began).Seconds(); el > 0 {
 		sum.ViewsPerS = float64(views) / el
 	}
 	return sum, nil
-}
-
-// readRunFile reads a run's config.json.
-func readRunFile(path string) (*runFile, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rf runFile
-	if err := json.Unmarshal(data, &rf); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &rf, nil
 }
 
 // trainState is the training loop's own state, kept in checkpoints.
@@ -383,11 +329,12 @@ type trainState struct {
 
 // sameRun checks that a resumed run has the settings of the one it
 // continues, naming the first that differs.
-func sameRun(configPath string, rf *runFile) error {
-	was, err := readRunFile(configPath)
-	if err != nil {
+func sameRun(ctx context.Context, rd run.Dir, rf *runFile) error {
+	was := new(runFile)
+	if err := rd.ReadJSON(ctx, run.ConfigFile, was); err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
+	configPath := rd.Path(run.ConfigFile)
 	// Settings that do not change the results may change, and so may how
 	// the run is driven (StopAfter, Resume: not in the file).
 	was.Config.CheckpointEvery = rf.Config.CheckpointEvery
@@ -423,60 +370,6 @@ func jsonName(f reflect.StructField) string {
 
 // testAfterStep, set by tests, is called after every step.
 var testAfterStep func(step int64)
-
-// truncateMetrics drops the lines of metrics.jsonl after step (a resumed
-// run writes them again), and lines that do not parse (a partial last line
-// after a crash), and returns the points kept.
-func truncateMetrics(path string, step int64) ([]curves.Point, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	var keep []byte
-	var pts []curves.Point
-	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
-		var m Metric
-		if !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &m) != nil || m.Step > step {
-			continue
-		}
-		keep = append(keep, line...)
-		pts = append(pts, m.point())
-	}
-	return pts, os.WriteFile(path, keep, 0o644)
-}
-
-// ReadMetrics reads a metrics.jsonl file.
-func ReadMetrics(path string) ([]Metric, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	defer f.Close()
-	var out []Metric
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		var m Metric
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("metrics %s line %d: %w", path, n, err)
-		}
-		out = append(out, m)
-	}
-	return out, sc.Err()
-}
-
-// drawLossCurve renders the run's loss curve to path.
-func drawLossCurve(path string, pts []curves.Point) error {
-	if len(pts) == 0 {
-		return nil
-	}
-	if err := curves.WriteFile(path, pts, curves.Options{}); err != nil {
-		return fmt.Errorf("loss curve: %w", err)
-	}
-	return nil
-}
 
 // perChannel expands one normalisation value to every channel.
 func perChannel(what string, v []float32, channels int) ([]float32, error) {

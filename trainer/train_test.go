@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/supcon/supcon/trainer/run"
 )
 
 func toyConfig(data string) Config {
@@ -23,7 +25,7 @@ func toyConfig(data string) Config {
 
 func losses(t *testing.T, dir string) []float64 {
 	t.Helper()
-	ms, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	ms, err := run.ReadMetrics(context.Background(), run.Dir(dir).Path(run.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,11 +38,11 @@ func losses(t *testing.T, dir string) []float64 {
 
 func finalParams(t *testing.T, dir string) map[string][]float32 {
 	t.Helper()
-	p, err := LatestCheckpoint(filepath.Join(dir, CheckpointDir))
+	p, err := run.Dir(dir).LatestCheckpoint(context.Background())
 	if err != nil || p == "" {
 		t.Fatalf("no checkpoint in %s: %v", dir, err)
 	}
-	ck, err := ReadCheckpoint(p)
+	ck, err := run.ReadCheckpoint(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestTrainLossDecreases(t *testing.T) {
 			if !(last < 0.9*first) {
 				t.Fatalf("loss did not decrease: first steps %.4f, last steps %.4f", first, last)
 			}
-			for _, f := range []string{ConfigFile, LossCurveFile} {
+			for _, f := range []string{run.ConfigFile, run.LossCurveFile} {
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 					t.Error(err)
 				}
@@ -184,7 +186,7 @@ func TestInterruptAndResume(t *testing.T) {
 	if err != context.Canceled {
 		t.Fatalf("interrupted run returned %v", err)
 	}
-	if p, _ := LatestCheckpoint(filepath.Join(parts, CheckpointDir)); filepath.Base(p) != checkpointName(5) {
+	if p, _ := run.Dir(parts).LatestCheckpoint(context.Background()); p != run.Dir(parts).CheckpointPath(5) {
 		t.Fatalf("latest checkpoint after the interrupt: %s", p)
 	}
 	c := cfg

@@ -1,38 +1,59 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/supcon/supcon/internal/gcstest"
+	"github.com/supcon/supcon/internal/storage"
 )
 
 // train -> stop -> resume -> linear through the command line, on 2×2 images
-// with the mlp encoder.
+// with the mlp encoder, with the run directory on local disk and on gs://
+// (an in-process fake GCS server).
 func TestTrainResumeLinear(t *testing.T) {
 	data := writeBatchesDataset(t, 4, 6)
-	run := filepath.Join(t.TempDir(), "run")
-	args := []string{"train", "--data", data, "--out", run, "--model", "mlp", "--p", "2", "--k", "3", "--views", "2", "--epochs", "3", "--seed", "3"}
-	code, out, errOut := supcon(t, append(args, "--stop-after", "4")...)
-	if code != 0 || !strings.Contains(out, "stopped (--resume continues): 4 steps") {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T) string
+	}{
+		{"local", func(t *testing.T) string { return filepath.Join(t.TempDir(), "run") }},
+		{"gcs", func(t *testing.T) string { return "gs://" + gcstest.Start(t) + "/runs/r1" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := tc.run(t)
+			args := []string{"train", "--data", data, "--out", run, "--model", "mlp", "--p", "2", "--k", "3", "--views", "2", "--epochs", "3", "--seed", "3"}
+			code, out, errOut := supcon(t, append(args, "--stop-after", "4")...)
+			if code != 0 || !strings.Contains(out, "stopped (--resume continues): 4 steps") {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			code, out, errOut = supcon(t, append(args, "--resume")...)
+			if code != 0 || !strings.Contains(out, "done: 12 steps, 3 epochs") ||
+				!strings.Contains(out, "checkpoint "+run+"/checkpoints/step-000000012.ckpt") {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "checkpoints/step-000000012.ckpt"} {
+				if _, err := storage.For(run).Stat(context.Background(), storage.Join(run, f)); err != nil {
+					t.Error(err)
+				}
+			}
+			code, out, errOut = supcon(t, "linear", "--run", run, "--data", data, "--val", data, "--batch", "16", "--epochs", "3")
+			if code != 0 || !strings.Contains(out, "linear classifier on mlp features (256-d), 4 classes: 96 train samples from 24 images") ||
+				!strings.Contains(out, "val top-1") {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			for _, f := range []string{"linear.json", "linear.ckpt", "linear-metrics.jsonl"} {
+				if _, err := storage.For(run).Stat(context.Background(), storage.Join(run, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
-	code, out, errOut = supcon(t, append(args, "--resume")...)
-	if code != 0 || !strings.Contains(out, "done: 12 steps, 3 epochs") {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
-	}
-	for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "checkpoints/step-000000012.ckpt"} {
-		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
-			t.Error(err)
-		}
-	}
-	code, out, errOut = supcon(t, "linear", "--run", run, "--data", data, "--val", data, "--batch", "16", "--epochs", "3")
-	if code != 0 || !strings.Contains(out, "linear classifier on mlp features (256-d), 4 classes: 96 train samples from 24 images") ||
-		!strings.Contains(out, "val top-1") {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
-	}
-	if _, err := os.Stat(filepath.Join(run, "linear.json")); err != nil {
-		t.Error(err)
+	if _, err := os.Stat("gs:"); err == nil {
+		t.Error("a local folder gs: was made")
 	}
 }
 

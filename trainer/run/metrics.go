@@ -1,0 +1,149 @@
+package run
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/trainer/curves"
+)
+
+// Metric is one line of metrics.jsonl (or linear-metrics.jsonl): one step.
+type Metric struct {
+	Step  int64   `json:"step"`
+	Epoch int     `json:"epoch"`
+	Batch int     `json:"batch"`
+	Loss  float64 `json:"loss"`
+	LR    float64 `json:"lr"`
+	// ViewsPerSec is the step's throughput, input wait included.
+	ViewsPerSec float64 `json:"views_per_sec"`
+	// WithoutPositives counts anchors left out for lack of a positive.
+	WithoutPositives int `json:"without_positives,omitempty"`
+}
+
+// Point returns the step as the loss curve draws it.
+func (m Metric) Point() curves.Point {
+	return curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR}
+}
+
+// MetricsWriter writes a metrics file a line per step. Lines are buffered
+// until Flush; on gs:// the object appears when Close returns. It is not
+// safe for concurrent use.
+type MetricsWriter struct {
+	path string
+	f    io.WriteCloser
+	w    *bufio.Writer
+}
+
+// CreateMetrics starts the run's metrics file name afresh.
+func (d Dir) CreateMetrics(ctx context.Context, name string) (*MetricsWriter, error) {
+	return d.createMetrics(ctx, name, nil)
+}
+
+// ResumeMetrics continues the run's metrics file name after step: it keeps
+// the lines up to step (a resumed run writes the later ones again), drops
+// lines that do not parse (a partial last line after a crash), and returns
+// the kept lines' metrics with a writer that appends after them. A missing
+// file starts empty.
+func (d Dir) ResumeMetrics(ctx context.Context, name string, step int64) (*MetricsWriter, []Metric, error) {
+	path := d.Path(name)
+	data, err := storage.ReadFile(ctx, path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("metrics: %w", err)
+	}
+	var keep []byte
+	var kept []Metric
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		var m Metric
+		if !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &m) != nil || m.Step > step {
+			continue
+		}
+		keep = append(keep, line...)
+		kept = append(kept, m)
+	}
+	mw, err := d.createMetrics(ctx, name, keep)
+	return mw, kept, err
+}
+
+func (d Dir) createMetrics(ctx context.Context, name string, head []byte) (*MetricsWriter, error) {
+	path := d.Path(name)
+	f, err := storage.Create(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mw := &MetricsWriter{path: path, f: f, w: bufio.NewWriter(f)}
+	if _, err := mw.w.Write(head); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("metrics %s: %w", path, err)
+	}
+	return mw, nil
+}
+
+// Write adds m's line.
+func (mw *MetricsWriter) Write(m Metric) error {
+	line, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("metrics %s: step %d: %w", mw.path, m.Step, err)
+	}
+	if _, err := mw.w.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("metrics %s: %w", mw.path, err)
+	}
+	return nil
+}
+
+// Flush hands the buffered lines to the file.
+func (mw *MetricsWriter) Flush() error {
+	if err := mw.w.Flush(); err != nil {
+		return fmt.Errorf("metrics %s: %w", mw.path, err)
+	}
+	return nil
+}
+
+// Close flushes the lines and closes the file, reporting the first error.
+func (mw *MetricsWriter) Close() error {
+	ferr := mw.Flush()
+	if err := mw.f.Close(); err != nil && ferr == nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return ferr
+}
+
+// ReadMetrics reads a metrics file (local or gs://).
+func ReadMetrics(ctx context.Context, path string) ([]Metric, error) {
+	data, err := storage.ReadFile(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	var out []Metric
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		var m Metric
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			return nil, fmt.Errorf("metrics %s line %d: %w", path, n, err)
+		}
+		out = append(out, m)
+	}
+	return out, sc.Err()
+}
+
+// WriteLossCurve redraws the run's loss.png from the steps' points
+// (nothing when there are none).
+func (d Dir) WriteLossCurve(ctx context.Context, pts []curves.Point) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	var png bytes.Buffer
+	if err := curves.Render(&png, pts, curves.Options{}); err != nil {
+		return fmt.Errorf("loss curve: %w", err)
+	}
+	if err := storage.WriteFile(ctx, d.Path(LossCurveFile), png.Bytes()); err != nil {
+		return fmt.Errorf("loss curve: %w", err)
+	}
+	return nil
+}
