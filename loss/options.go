@@ -51,6 +51,25 @@ func ParseKind(s string) (Kind, error) {
 	return 0, fmt.Errorf("unknown loss %q (want supcon-out, supcon-in, simclr, npairs, triplet or ce)", s)
 }
 
+// MarshalText returns the loss's name, so that a stored Kind reads as
+// "supcon-out" and not as a number.
+func (k Kind) MarshalText() ([]byte, error) {
+	if k < 0 || int(k) >= len(kindNames) {
+		return nil, fmt.Errorf("unknown loss %d", int(k))
+	}
+	return []byte(kindNames[k]), nil
+}
+
+// UnmarshalText sets k to the loss named by text, as ParseKind does.
+func (k *Kind) UnmarshalText(text []byte) error {
+	parsed, err := ParseKind(string(text))
+	if err != nil {
+		return err
+	}
+	*k = parsed
+	return nil
+}
+
 // Mode selects the anchors of the contrastive losses.
 type Mode int
 

@@ -18,12 +18,12 @@ type BenchConfig struct {
 	Model    string
 	Size     int // views are Size×Size
 	Channels int
-	Batch    int // images per step
-	Views    int // views per image
-	Classes  int // labels cycle through this many classes
-	Loss     string
-	Steps    int // timed steps
-	Warmup   int // untimed steps first
+	Batch    int       // images per step
+	Views    int       // views per image
+	Classes  int       // labels cycle through this many classes
+	Loss     loss.Kind // one of Losses()
+	Steps    int       // timed steps
+	Warmup   int       // untimed steps first
 	Seed     int64
 }
 
@@ -49,14 +49,13 @@ func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 	if c.Batch < 1 || c.Views < 1 || c.Steps < 1 || c.Size < 1 || c.Channels < 1 {
 		return nil, fmt.Errorf("bench: batch %d, views %d, steps %d, size %d, channels %d: each must be at least 1", c.Batch, c.Views, c.Steps, c.Size, c.Channels)
 	}
-	kind, err := lossKind(c.Loss)
-	if err != nil {
-		return nil, err
+	if err := checkLoss(c.Loss); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
 	}
 	classes := max(c.Classes, 1)
 	spec := model.Spec{Encoder: c.Model, Channels: c.Channels, Height: c.Size, Width: c.Size, ProjectionDim: 128}
 	head := model.ProjectionHead
-	if c.Loss == "ce" {
+	if c.Loss == loss.CrossEntropy {
 		spec.ProjectionDim, spec.Classes, head = 0, classes, model.ClassifierHead
 	}
 	m, err := model.New(spec, c.Seed)
@@ -64,13 +63,16 @@ func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 		return nil, err
 	}
 	n := c.Batch * c.Views
-	obj := &model.Objective{Options: loss.Options{Loss: kind, Views: c.Views, Normalize: true}}
+	obj := &model.Objective{Options: loss.Options{Loss: c.Loss, Views: c.Views, Normalize: true}}
 	g, err := m.NewGraph(model.GraphOptions{Batch: n, Train: true, Head: head, Loss: obj})
 	if err != nil {
 		return nil, err
 	}
 	defer g.Close()
-	oc, _ := optim.Defaults("sgd")
+	oc, err := optim.Defaults("sgd")
+	if err != nil {
+		return nil, err
+	}
 	lrn, err := newLearner(g, "sgd", oc)
 	if err != nil {
 		return nil, err

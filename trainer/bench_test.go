@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"context"
+	"github.com/supcon/supcon/loss"
 	"testing"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		{Model: "mlp", Size: 28, Channels: 1, Batch: 128, Views: 2},
 	} {
 		b.Run(c.Model, func(b *testing.B) {
-			c.Classes, c.Loss, c.Steps, c.Warmup, c.Seed = 10, "supcon-out", b.N, 1, 1
+			c.Classes, c.Loss, c.Steps, c.Warmup, c.Seed = 10, loss.SupConOut, b.N, 1, 1
 			r, err := Bench(context.Background(), c)
 			if err != nil {
 				b.Fatal(err)
@@ -30,7 +31,7 @@ func BenchmarkTrainStep(b *testing.B) {
 
 func TestBenchReportsParts(t *testing.T) {
 	r, err := Bench(context.Background(), BenchConfig{Model: "cnn-small", Size: 8, Channels: 1, Batch: 4, Views: 2,
-		Classes: 2, Loss: "supcon-out", Steps: 2, Warmup: 1})
+		Classes: 2, Loss: loss.SupConOut, Steps: 2, Warmup: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestBenchReportsParts(t *testing.T) {
 	if r.ViewsPerSec <= 0 || share < 0.99 || share > 1.01 {
 		t.Fatalf("views/s %v, shares sum to %v", r.ViewsPerSec, share)
 	}
-	if _, err := Bench(context.Background(), BenchConfig{Model: "cnn-small", Size: 8, Channels: 1, Batch: 0, Views: 2, Steps: 1, Loss: "supcon-out"}); err == nil {
+	if _, err := Bench(context.Background(), BenchConfig{Model: "cnn-small", Size: 8, Channels: 1, Batch: 0, Views: 2, Steps: 1, Loss: loss.SupConOut}); err == nil {
 		t.Fatal("batch 0 accepted")
 	}
 }

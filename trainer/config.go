@@ -15,22 +15,25 @@ import (
 	"github.com/supcon/supcon/trainer/optim"
 )
 
-// Losses lists the training objectives Train accepts.
-var Losses = []string{"supcon-out", "supcon-in", "simclr", "ce"}
+// losses are the training objectives Train accepts.
+var trainLosses = [...]loss.Kind{loss.SupConOut, loss.SupConIn, loss.SimCLR, loss.CrossEntropy}
+
+// Losses returns the training objectives Train (and Bench) accept.
+func Losses() []loss.Kind { return trainLosses[:len(trainLosses):len(trainLosses)] }
 
 // Config is a pre-training run's settings. It is written to the run's
 // config.json; a resumed run must have the same (except StopAfter).
 type Config struct {
 	// Data are the training shards: files, globs or a manifest.
 	Data []string `json:"data"`
-	// Model is the encoder (model.Encoders); ProjectionDim the projection
+	// Model is the encoder (one of model.Encoders()); ProjectionDim the projection
 	// head's output (128 in the paper).
 	Model         string `json:"model"`
 	ProjectionDim int    `json:"projection_dim"`
-	// Loss is one of Losses: SupCon L_out (the paper's), L_in, SimCLR, or
-	// "ce", which trains the encoder and a linear classifier end to end with
-	// cross-entropy (the baseline).
-	Loss string `json:"loss"`
+	// Loss is one of Losses(): SupCon L_out (the paper's), L_in, SimCLR, or
+	// cross-entropy, which trains the encoder and a linear classifier end to
+	// end (the baseline). It is stored by name ("supcon-out", "ce").
+	Loss loss.Kind `json:"loss"`
 	// Temperature τ (0.1 in the paper); BaseTemperature, when set, scales
 	// the loss by τ/BaseTemperature as the PyTorch reference code does.
 	Temperature     float64 `json:"temperature"`
@@ -41,14 +44,9 @@ type Config struct {
 	Views int `json:"views"`
 	// Epochs of training; an epoch uses every image once (see input).
 	Epochs int `json:"epochs"`
-	// Optimizer is one of optim.Names(); LR its peak learning rate, 0 meaning
-	// 0.5·(P·K)/1024 (the paper's CIFAR rate, scaled linearly with the
-	// batch of images). Momentum and WeightDecay < 0 mean the optimiser's
-	// default (optim.Defaults).
-	Optimizer   string  `json:"optimizer"`
-	LR          float64 `json:"lr"`
-	Momentum    float64 `json:"momentum"`
-	WeightDecay float64 `json:"weight_decay"`
+	// OptimizerSettings: LR 0 means 0.5·(P·K)/1024 (the paper's CIFAR
+	// rate, scaled linearly with the batch of images).
+	OptimizerSettings
 	// WarmupFraction of the training (measured in images seen) ramps the
 	// learning rate up linearly from 0; the rest follows a cosine to 0.
 	WarmupFraction float64 `json:"warmup_fraction"`
@@ -84,32 +82,31 @@ type Config struct {
 // cosine, pixels mapped to [−1, 1] (mean 0.5, std 0.5).
 func DefaultConfig() Config {
 	return Config{Mean: []float32{0.5}, Std: []float32{0.5},
-		Model: "cnn-small", ProjectionDim: 128, Loss: "supcon-out", Temperature: loss.DefaultTemperature,
-		P: 16, K: 8, Views: 2, Epochs: 10, Optimizer: "sgd", Momentum: -1, WeightDecay: -1,
+		Model: "cnn-small", ProjectionDim: 128, Loss: loss.SupConOut, Temperature: loss.DefaultTemperature,
+		P: 16, K: 8, Views: 2, Epochs: 10, OptimizerSettings: OptimizerSettings{Optimizer: "sgd", Momentum: -1, WeightDecay: -1},
 		WarmupFraction: 0.1, Corrupt: "fail",
 	}
 }
 
-// lossKind maps a Config loss name to package loss's.
-func lossKind(name string) (loss.Kind, error) {
-	switch name {
-	case "supcon-out":
-		return loss.SupConOut, nil
-	case "supcon-in":
-		return loss.SupConIn, nil
-	case "simclr":
-		return loss.SimCLR, nil
-	case "ce":
-		return loss.CrossEntropy, nil
+// checkLoss reports whether Train accepts the loss, naming the setting.
+func checkLoss(k loss.Kind) error {
+	for _, ok := range trainLosses {
+		if k == ok {
+			return nil
+		}
 	}
-	return 0, fmt.Errorf("unknown loss %q (want one of %s)", name, strings.Join(Losses, ", "))
+	names := make([]string, len(trainLosses))
+	for i, l := range trainLosses {
+		names[i] = l.String()
+	}
+	return fmt.Errorf("Loss %v: not one Train accepts (%s)", k, strings.Join(names, ", "))
 }
 
 func (c *Config) validate() error {
 	if len(c.Data) == 0 {
 		return errors.New("no training data given")
 	}
-	if _, err := lossKind(c.Loss); err != nil {
+	if err := checkLoss(c.Loss); err != nil {
 		return err
 	}
 	switch {
@@ -125,7 +122,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("warm-up fraction %g: want 0..1", c.WarmupFraction)
 	case c.LR < 0:
 		return fmt.Errorf("learning rate %g: must not be negative", c.LR)
-	case c.ProjectionDim < 1 && c.Loss != "ce":
+	case c.ProjectionDim < 1 && c.Loss != loss.CrossEntropy:
 		return fmt.Errorf("projection dimension %d: at least 1", c.ProjectionDim)
 	}
 	if _, err := optim.Defaults(c.Optimizer); err != nil {
@@ -145,53 +142,6 @@ func (c *Config) validate() error {
 		return err
 	}
 	return nil
-}
-
-// optimizerConfig returns the named optimiser's defaults with momentum and
-// weight decay overridden where they are not negative.
-func optimizerConfig(name string, momentum, weightDecay float64) (optim.Config, error) {
-	oc, err := optim.Defaults(name)
-	if err != nil {
-		return oc, err
-	}
-	if momentum >= 0 {
-		oc.Momentum = momentum
-	}
-	if weightDecay >= 0 {
-		oc.WeightDecay = weightDecay
-	}
-	return oc, nil
-}
-
-// learner is a training graph and the optimiser over its learned tensors.
-type learner struct {
-	g      *model.Graph
-	opt    *optim.Optimizer
-	params []*optim.Param
-}
-
-// newLearner makes the named optimiser over g's learned tensors: weights get
-// weight decay (and LARS adaptation), biases and batch-norm parameters not.
-func newLearner(g *model.Graph, name string, oc optim.Config) (*learner, error) {
-	l := &learner{g: g, params: make([]*optim.Param, len(g.Learned()))}
-	for i, p := range g.Learned() {
-		k := optim.Weight
-		if p.Kind != model.Weight {
-			k = optim.NoDecay
-		}
-		l.params[i] = &optim.Param{Name: p.Name, Value: p.Data, Kind: k}
-	}
-	var err error
-	l.opt, err = optim.New(name, oc, l.params)
-	return l, err
-}
-
-// update applies the gradients of the graph's last run with learning rate lr.
-func (l *learner) update(lr float64) error {
-	for i := range l.params {
-		l.params[i].Grad = l.g.Gradient(i)
-	}
-	return l.opt.Step(lr)
 }
 
 // dataInfo is what a run needs to know about its data before the first batch.
@@ -275,7 +225,7 @@ func baseName(p string) string {
 // specFor returns the model spec a run trains.
 func (c *Config) specFor(info *dataInfo) model.Spec {
 	s := model.Spec{Encoder: c.Model, Channels: info.Channels, Height: info.Height, Width: info.Width}
-	if c.Loss == "ce" {
+	if c.Loss == loss.CrossEntropy {
 		s.Classes = info.NumClasses
 	} else {
 		s.ProjectionDim = c.ProjectionDim

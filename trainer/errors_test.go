@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	"context"
+	"github.com/supcon/supcon/loss"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +23,7 @@ func TestTrainRejectsBadSettings(t *testing.T) {
 		{"no data", func(c *Config) { c.Data = nil }, "no training data"},
 		{"missing data", func(c *Config) { c.Data = []string{"/nonexistent/*.tfrecord"} }, "/nonexistent"},
 		{"model", func(c *Config) { c.Model = "vgg" }, `unknown encoder "vgg"`},
-		{"loss", func(c *Config) { c.Loss = "hinge" }, `unknown loss "hinge"`},
+		{"loss", func(c *Config) { c.Loss = loss.NPairs }, "Loss npairs: not one Train accepts"},
 		{"optimizer", func(c *Config) { c.Optimizer = "sgdx" }, "sgdx"},
 		{"views", func(c *Config) { c.Views = 3 }, "stores 2 views"},
 		{"classes", func(c *Config) { c.P = 5 }, "class"},
@@ -30,7 +31,7 @@ func TestTrainRejectsBadSettings(t *testing.T) {
 		{"temperature", func(c *Config) { c.Temperature = 0 }, "temperature"},
 		{"epochs", func(c *Config) { c.Epochs = 0 }, "epochs"},
 		{"std", func(c *Config) { c.Std = []float32{0} }, "std [0]"},
-		{"batch of one", func(c *Config) { c.Loss, c.P, c.K, c.Views = "ce", 1, 1, 1 }, "at least 2"},
+		{"batch of one", func(c *Config) { c.Loss, c.P, c.K, c.Views = loss.CrossEntropy, 1, 1, 1 }, "at least 2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,7 +137,7 @@ func TestResumePastDamagedCheckpoint(t *testing.T) {
 	if _, err := os.Stat(latest + ".damaged"); err != nil {
 		t.Fatal(err)
 	}
-	if want, got := losses(t, whole), losses(t, parts); !slices.Equal(got, want) {
+	if want, got := lossesOf(t, whole), lossesOf(t, parts); !slices.Equal(got, want) {
 		t.Fatalf("losses differ after falling back:\n%v\n%v", want, got)
 	}
 }

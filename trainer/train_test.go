@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"context"
+	"errors"
+	"github.com/supcon/supcon/loss"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,7 +25,7 @@ func toyConfig(data string) Config {
 	return c
 }
 
-func losses(t *testing.T, dir string) []float64 {
+func lossesOf(t *testing.T, dir string) []float64 {
 	t.Helper()
 	ms, err := run.ReadMetrics(context.Background(), run.Dir(dir).Path(run.MetricsFile))
 	if err != nil {
@@ -55,10 +57,13 @@ func finalParams(t *testing.T, dir string) map[string][]float32 {
 
 func TestTrainLossDecreases(t *testing.T) {
 	data := writeToyDataset(t, t.TempDir(), 96, 6, 8, 2, 1)
-	for _, tc := range []struct{ model, loss string }{
-		{"cnn-small", "supcon-out"}, {"mlp", "supcon-in"}, {"cnn-small", "simclr"}, {"mlp", "ce"},
+	for _, tc := range []struct {
+		model string
+		loss  loss.Kind
+	}{
+		{"cnn-small", loss.SupConOut}, {"mlp", loss.SupConIn}, {"cnn-small", loss.SimCLR}, {"mlp", loss.CrossEntropy},
 	} {
-		t.Run(tc.model+"-"+tc.loss, func(t *testing.T) {
+		t.Run(tc.model+"-"+tc.loss.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			cfg := toyConfig(data)
 			cfg.Model, cfg.Loss, cfg.Epochs = tc.model, tc.loss, 6
@@ -66,7 +71,7 @@ func TestTrainLossDecreases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l := losses(t, dir)
+			l := lossesOf(t, dir)
 			if int64(len(l)) != sum.Steps || len(l) < 30 {
 				t.Fatalf("%d metric lines for %d steps", len(l), sum.Steps)
 			}
@@ -107,9 +112,9 @@ func TestTrainReproducible(t *testing.T) {
 		runtime.GOMAXPROCS(old)
 		runs = append(runs, dir)
 	}
-	want, wantP := losses(t, runs[0]), finalParams(t, runs[0])
+	want, wantP := lossesOf(t, runs[0]), finalParams(t, runs[0])
 	for _, dir := range runs[1:] {
-		if got := losses(t, dir); !slices.Equal(got, want) {
+		if got := lossesOf(t, dir); !slices.Equal(got, want) {
 			t.Fatalf("losses differ between runs:\n%v\n%v", want, got)
 		}
 		for name, w := range wantP {
@@ -151,7 +156,7 @@ func TestResumeEquivalence(t *testing.T) {
 	if _, err := Train(context.Background(), parts, c, nil); err != nil {
 		t.Fatal(err)
 	}
-	want, got := losses(t, whole), losses(t, parts)
+	want, got := lossesOf(t, whole), lossesOf(t, parts)
 	if int64(len(want)) != sum.Steps || !slices.Equal(got, want) {
 		t.Fatalf("losses of the resumed run differ:\n%v\n%v", want, got)
 	}
@@ -194,7 +199,7 @@ func TestInterruptAndResume(t *testing.T) {
 	if _, err := Train(context.Background(), parts, c, nil); err != nil {
 		t.Fatal(err)
 	}
-	if want, got := losses(t, whole), losses(t, parts); !slices.Equal(got, want) {
+	if want, got := lossesOf(t, whole), lossesOf(t, parts); !slices.Equal(got, want) {
 		t.Fatalf("losses differ after the interrupt:\n%v\n%v", want, got)
 	}
 	wantP, gotP := finalParams(t, whole), finalParams(t, parts)
@@ -205,7 +210,7 @@ func TestInterruptAndResume(t *testing.T) {
 	}
 	// Stopping after exactly the last step is finishing, not stopping.
 	full := cfg
-	full.StopAfter = int64(len(losses(t, whole)))
+	full.StopAfter = int64(len(lossesOf(t, whole)))
 	if s, err := Train(context.Background(), t.TempDir(), full, nil); err != nil || s.Stopped {
 		t.Fatalf("--stop-after the last step: %+v, %v", s, err)
 	}
@@ -215,7 +220,7 @@ func TestInterruptAndResume(t *testing.T) {
 		t.Fatalf("resume with another seed: %v", err)
 	}
 	// A fresh run into a directory with checkpoints is refused.
-	if _, err := Train(context.Background(), parts, cfg, nil); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := Train(context.Background(), parts, cfg, nil); !errors.Is(err, ErrRunExists) || !strings.Contains(err.Error(), parts) {
 		t.Fatalf("fresh run over a run: %v", err)
 	}
 }

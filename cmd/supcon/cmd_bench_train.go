@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/model"
 )
@@ -27,14 +28,14 @@ GOMAXPROCS sets the cores used.`,
 func runBenchTrain(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
 	c := trainer.BenchConfig{Model: "cnn-small", Size: 28, Channels: 1, Batch: 128, Views: 2, Classes: 10,
-		Loss: "supcon-out", Steps: 5, Warmup: 1, Seed: 1}
-	fs.StringVar(&c.Model, "model", c.Model, "encoder: "+strings.Join(model.Encoders, ", "))
+		Loss: loss.SupConOut, Steps: 5, Warmup: 1, Seed: 1}
+	fs.StringVar(&c.Model, "model", c.Model, "encoder: "+strings.Join(model.Encoders(), ", "))
 	fs.IntVar(&c.Size, "size", c.Size, "views are size×size")
 	fs.IntVar(&c.Channels, "channels", c.Channels, "channels per view")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "images per step")
 	fs.IntVar(&c.Views, "views", c.Views, "views per image")
 	fs.IntVar(&c.Classes, "classes", c.Classes, "classes the labels cycle through")
-	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: "+strings.Join(trainer.Losses, ", "))
+	fs.TextVar(&c.Loss, "loss", c.Loss, "loss: "+lossNames())
 	fs.IntVar(&c.Steps, "steps", c.Steps, "timed steps")
 	fs.IntVar(&c.Warmup, "warmup", c.Warmup, "untimed steps first")
 	if err := s.parse(fs, args); err != nil {

@@ -2,9 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/supcon/supcon/trainer"
+	"github.com/supcon/supcon/evaluate"
 )
 
 func init() {
@@ -27,7 +26,7 @@ linear.json (the report) and linear-metrics.jsonl (a line per step).`,
 
 func runLinear(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
-	c := trainer.DefaultLinearConfig()
+	c := evaluate.DefaultLinearConfig()
 	var data, val stringList
 	var run string
 	fs.StringVar(&run, "run", "", "the training run's `DIR`ectory")
@@ -54,20 +53,9 @@ func runLinear(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("no --data")
 	}
 	c.Data, c.Val = data, val
-	rep, err := trainer.Linear(ctx, run, c, s.Err)
+	rep, err := evaluate.Linear(ctx, run, c, s.Err)
 	if err != nil {
 		return err
 	}
-	printLinearReport(s, rep)
-	return nil
-}
-
-func printLinearReport(s *streams, rep *trainer.LinearReport) {
-	fmt.Fprintf(s.Out, "linear classifier on %s features (%d-d), %d classes: %d train samples from %d images, %d epochs, final loss %.4f\n",
-		rep.Encoder, rep.FeatureDim, rep.Classes, rep.TrainSamples, rep.TrainImages, rep.Epochs, rep.FinalLoss)
-	fmt.Fprintf(s.Out, "train top-1 %.2f%%\n", 100*rep.TrainTop1)
-	if rep.ValImages > 0 {
-		fmt.Fprintf(s.Out, "val top-1 %.2f%%  top-5 %.2f%%  (%d images; chance %.2f%%)\n",
-			100*rep.ValTop1, 100*rep.ValTop5, rep.ValImages, 100/float64(rep.Classes))
-	}
+	return rep.WriteText(s.Out)
 }

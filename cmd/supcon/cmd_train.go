@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -78,9 +79,18 @@ func (l *stringList) Set(s string) error {
 	return nil
 }
 
+// lossNames lists the losses training accepts.
+func lossNames() string {
+	var names []string
+	for _, k := range trainer.Losses() {
+		names = append(names, k.String())
+	}
+	return strings.Join(names, ", ")
+}
+
 func defineTrainFlags(fs *flag.FlagSet, c *trainer.Config) {
-	fs.StringVar(&c.Model, "model", c.Model, "encoder: "+strings.Join(model.Encoders, ", "))
-	fs.StringVar(&c.Loss, "loss", c.Loss, "loss: "+strings.Join(trainer.Losses, ", ")+" (ce: encoder + linear classifier end to end, the baseline)")
+	fs.StringVar(&c.Model, "model", c.Model, "encoder: "+strings.Join(model.Encoders(), ", "))
+	fs.TextVar(&c.Loss, "loss", c.Loss, "loss: "+lossNames()+" (ce: encoder + linear classifier end to end, the baseline)")
 	fs.Float64Var(&c.Temperature, "temperature", c.Temperature, "temperature τ")
 	fs.Float64Var(&c.BaseTemperature, "base-temperature", c.BaseTemperature, "scale the loss by τ/base (the PyTorch reference uses 0.07); 0: no scaling")
 	fs.IntVar(&c.ProjectionDim, "projection-dim", c.ProjectionDim, "projection head output")
@@ -126,6 +136,9 @@ func runTrain(ctx context.Context, s *streams, args []string) error {
 	}
 	c.Data = data
 	sum, err := trainer.Train(ctx, out, c, s.Err)
+	if errors.Is(err, trainer.ErrRunExists) {
+		return fmt.Errorf("%w (--resume continues it)", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/supcon/supcon/evaluate"
 	"github.com/supcon/supcon/pipelines"
 	"github.com/supcon/supcon/shards"
 	"github.com/supcon/supcon/trainer"
@@ -57,7 +58,7 @@ type Report struct {
 	TrainData, PlainData, TestData string
 	Augment                        *pipelines.Summary
 	Train                          *trainer.Summary
-	Linear                         *trainer.LinearReport
+	Linear                         *evaluate.LinearReport
 	Run                            string // the run directory
 	Seconds                        map[string]float64
 }
@@ -168,10 +169,10 @@ func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, erro
 	stage("train", t0)
 
 	t0 = time.Now()
-	lc := trainer.DefaultLinearConfig()
+	lc := evaluate.DefaultLinearConfig()
 	lc.Data, lc.Val, lc.Epochs, lc.Seed = []string{rep.PlainData}, []string{rep.TestData}, o.LinearEpochs, o.Seed
 	fmt.Fprintf(log, "4/4 linear evaluation: frozen encoder, linear classifier on the %d training digits, %d epochs, top-1 on the %d test digits\n", rep.TrainImages, lc.Epochs, rep.TestImages)
-	if rep.Linear, err = trainer.Linear(ctx, rep.Run, lc, progress); err != nil {
+	if rep.Linear, err = evaluate.Linear(ctx, rep.Run, lc, progress); err != nil {
 		return nil, err
 	}
 	stage("linear", t0)

@@ -35,12 +35,15 @@ const (
 	MaxMLPInput = 1 << 16
 )
 
-// Encoders lists the encoder names New accepts.
-var Encoders = []string{"mlp", "cnn-small", "resnet-small"}
+// encoders are the encoder names New accepts.
+var encoders = [...]string{"mlp", "cnn-small", "resnet-small"}
+
+// Encoders returns the encoder names New accepts.
+func Encoders() []string { return encoders[:len(encoders):len(encoders)] }
 
 // Spec describes a model: its encoder and input, and its heads.
 type Spec struct {
-	// Encoder is one of Encoders.
+	// Encoder is one of Encoders().
 	Encoder string `json:"encoder"`
 	// Channels, Height and Width are the input views' size.
 	Channels int `json:"channels"`
@@ -56,12 +59,12 @@ type Spec struct {
 // Validate checks the spec.
 func (s Spec) Validate() error {
 	known := false
-	for _, e := range Encoders {
+	for _, e := range encoders {
 		known = known || e == s.Encoder
 	}
 	switch {
 	case !known:
-		return fmt.Errorf("unknown encoder %q (want one of %s)", s.Encoder, strings.Join(Encoders, ", "))
+		return fmt.Errorf("unknown encoder %q (want one of %s)", s.Encoder, strings.Join(Encoders(), ", "))
 	case s.Channels < 1 || s.Height < 1 || s.Width < 1:
 		return fmt.Errorf("encoder %s: input %d×%d×%d is empty", s.Encoder, s.Height, s.Width, s.Channels)
 	case s.Encoder != "mlp" && (s.Height < 4 || s.Width < 4):

@@ -25,6 +25,14 @@ type Metric struct {
 	ViewsPerSec float64 `json:"views_per_sec"`
 	// WithoutPositives counts anchors left out for lack of a positive.
 	WithoutPositives int `json:"without_positives,omitempty"`
+	// CorruptShards and BadRecords count the damage the input skipped (under
+	// the corrupt-record policy "skip") since the line before: shards
+	// abandoned at damaged framing, records that did not parse. Skipped
+	// says where the last of it was. All three are absent when nothing was
+	// skipped, so a clean run's lines are as they always were.
+	CorruptShards int64  `json:"corrupt_shards,omitempty"`
+	BadRecords    int64  `json:"bad_records,omitempty"`
+	Skipped       string `json:"skipped,omitempty"`
 }
 
 // Point returns the step as the loss curve draws it.

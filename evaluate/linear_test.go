@@ -1,4 +1,4 @@
-package trainer
+package evaluate
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/run"
 )
 
@@ -16,7 +17,7 @@ func TestLinearOnFrozenEncoder(t *testing.T) {
 	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)
 	cfg.Epochs = 6
-	if _, err := Train(context.Background(), dir, cfg, nil); err != nil {
+	if _, err := trainer.Train(context.Background(), dir, cfg, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := finalParams(t, dir)
