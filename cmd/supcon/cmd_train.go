@@ -29,6 +29,11 @@ The run directory gets:
   checkpoints/     step-NNNNNNNNN.ckpt, one per epoch (or --checkpoint-every
                    steps), at the end, and when interrupted (Ctrl-C)
   loss.png         the loss curve and learning rate, redrawn at each checkpoint
+  summary.json     what the last session reported, with damage skipped
+
+The run directory may be a gs:// URL. With --corrupt skip, damaged input is
+counted: in the summary line, in summary.json, and on the metrics.jsonl
+lines of the steps that met it (corrupt_shards, bad_records, skipped).
 
 --resume continues from the latest checkpoint with the same losses, bit for
 bit, as a run that never stopped. The same data, flags and seed give the same
@@ -148,5 +153,9 @@ func runTrain(ctx context.Context, s *streams, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "%s: %d steps, %d epochs, loss %.4f -> %.4f, %.0f views/s\ncheckpoint %s\n",
 		state, sum.Steps, sum.Epochs, sum.FirstLoss, sum.LastLoss, sum.ViewsPerS, sum.Checkpoint)
+	if k := sum.Skipped; k.Any() {
+		fmt.Fprintf(s.Out, "skipped (--corrupt skip): %d corrupt shards (the rest of each), %d bad records; last: %s\n",
+			k.CorruptShards, k.BadRecords, k.Last)
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/supcon/supcon/internal/gcstest"
 	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/shards"
 )
 
 // train -> stop -> resume -> linear through the command line, on 2×2 images
@@ -54,6 +55,36 @@ func TestTrainResumeLinear(t *testing.T) {
 	}
 	if _, err := os.Stat("gs:"); err == nil {
 		t.Error("a local folder gs: was made")
+	}
+}
+
+// train --corrupt skip on a dataset with a damaged shard finishes and says
+// what it skipped and where.
+func TestTrainReportsSkippedDamage(t *testing.T) {
+	manifest := writeBatchesDataset(t, 4, 6)
+	shard := shards.ShardPath(strings.TrimSuffix(manifest, ".manifest.json"), 1, 3, shards.None)
+	b, err := os.ReadFile(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(shard, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(t.TempDir(), "run")
+	code, out, errOut := supcon(t, "train", "--data", manifest, "--out", run, "--model", "mlp", "--p", "2", "--k", "2",
+		"--views", "2", "--epochs", "2", "--corrupt", "skip")
+	want := "skipped (--corrupt skip): 2 corrupt shards (the rest of each), 0 bad records; last: " + shard + ": offset "
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("exit %d, want %q in\n%s\n%s", code, want, out, errOut)
+	}
+	summary, err := os.ReadFile(filepath.Join(run, "summary.json"))
+	if err != nil || !strings.Contains(string(summary), `"corrupt_shards": 2`) {
+		t.Fatalf("summary.json: %s, %v", summary, err)
+	}
+	metrics, err := os.ReadFile(filepath.Join(run, "metrics.jsonl"))
+	if err != nil || strings.Count(string(metrics), `"corrupt_shards":1`) != 2 {
+		t.Fatalf("metrics.jsonl does not report the damaged shard once per epoch:\n%s", metrics)
 	}
 }
 
