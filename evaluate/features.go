@@ -41,6 +41,8 @@ type FeatureSet struct {
 	Classes int
 	// Names are the data's class names, when its manifest gives them.
 	Names []string
+	// Read is what the reader read and skipped (FeatureOptions.Corrupt).
+	Read input.ReadStats
 }
 
 // Features runs m's encoder (no head, evaluation mode) over the views of
@@ -110,6 +112,7 @@ func features(ctx context.Context, m *model.Model, data []string, opt FeatureOpt
 	if meter != nil {
 		meter.Done()
 	}
+	fs.Read = it.Stats()
 	if fs.Images == 0 {
 		return nil, fmt.Errorf("the data holds no records")
 	}

@@ -77,6 +77,9 @@ type LinearReport struct {
 	ValTop1      float64 `json:"val_top1"`
 	// ValTop5 is 1 by definition with 5 classes or fewer.
 	ValTop5 float64 `json:"val_top5"`
+	// Skipped is the damaged input passed over (Corrupt "skip") in the
+	// training and validation data; absent when there was none.
+	Skipped *trainer.Skipped `json:"skipped,omitempty"`
 }
 
 // WriteText writes the report as `supcon linear` prints it.
@@ -88,6 +91,9 @@ func (r *LinearReport) WriteText(w io.Writer) error {
 	if r.ValImages > 0 {
 		fmt.Fprintf(&b, "val top-1 %.2f%%  top-5 %.2f%%  (%d images; chance %.2f%%)\n",
 			100*r.ValTop1, 100*r.ValTop5, r.ValImages, 100/float64(r.Classes))
+	}
+	if k := r.Skipped; k != nil {
+		fmt.Fprintf(&b, "skipped: %d corrupt shards (the rest of each), %d bad records; last: %s\n", k.CorruptShards, k.BadRecords, k.Last)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -152,6 +158,13 @@ func linear(ctx context.Context, rd run.Dir, cfg LinearConfig, progressOut io.Wr
 		rep.ValImages = val.Images
 		sets = append(sets, val)
 	}
+	var skipped trainer.Skipped
+	for _, fs := range sets {
+		skipped = skipped.Plus(fs.Read)
+	}
+	if skipped.Any() {
+		rep.Skipped = &skipped
+	}
 	if rep.Classes, err = classesOf(sets, rec.Classes); err != nil {
 		return nil, err
 	}
@@ -177,7 +190,7 @@ func classesOf(sets []*FeatureSet, runClasses []string) (int, error) {
 	for i, fs := range sets {
 		if len(fs.Names) > 0 && len(runClasses) > 0 && !slices.Equal(fs.Names, runClasses) {
 			what := [...]string{"train features", "val features"}[i]
-			return 0, fmt.Errorf("the %d classes of the %s data (%s) are not the run's %d (%s): labels would not match; make the data with the run's labels file (augment --labels)",
+			return 0, fmt.Errorf("the %d classes of the %s data (%s) are not the run's %d (%s): labels would not match; make the data with the run's class names (the pipeline's Labels)",
 				len(fs.Names), what, abbreviate(fs.Names), len(runClasses), abbreviate(runClasses))
 		}
 		classes = max(classes, fs.Classes)

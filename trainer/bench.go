@@ -47,11 +47,48 @@ type BenchResult struct {
 // Bench times full training steps of a model on synthetic input.
 func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 	if c.Batch < 1 || c.Views < 1 || c.Steps < 1 || c.Size < 1 || c.Channels < 1 {
-		return nil, fmt.Errorf("bench: batch %d, views %d, steps %d, size %d, channels %d: each must be at least 1", c.Batch, c.Views, c.Steps, c.Size, c.Channels)
+		return nil, fmt.Errorf("bench: Batch %d, Views %d, Steps %d, Size %d, Channels %d: each must be at least 1", c.Batch, c.Views, c.Steps, c.Size, c.Channels)
 	}
 	if err := checkLoss(c.Loss); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
+	b, err := newBench(c)
+	if err != nil {
+		return nil, err
+	}
+	defer b.g.Close()
+	for i := 0; i < c.Warmup; i++ {
+		if err := b.step(); err != nil {
+			return nil, err
+		}
+	}
+	tm := b.g.Timings()
+	tm.Reset()
+	b.optTime = 0
+	began := time.Now()
+	for i := 0; i < c.Steps; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := b.step(); err != nil {
+			return nil, err
+		}
+	}
+	return b.result(time.Since(began), tm.ByKind), nil
+}
+
+// bench is a model's training graph on one synthetic batch.
+type bench struct {
+	c       BenchConfig
+	g       *model.Graph
+	lrn     *learner
+	x       []float32
+	optTime time.Duration // in the optimiser's updates
+}
+
+// newBench builds the model, its graph and SGD, and a batch of random
+// pixels whose labels cycle through the classes.
+func newBench(c BenchConfig) (*bench, error) {
 	classes := max(c.Classes, 1)
 	spec := model.Spec{Encoder: c.Model, Channels: c.Channels, Height: c.Size, Width: c.Size, ProjectionDim: 128}
 	head := model.ProjectionHead
@@ -68,68 +105,59 @@ func Bench(ctx context.Context, c BenchConfig) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer g.Close()
 	oc, err := optim.Defaults("sgd")
 	if err != nil {
+		g.Close()
 		return nil, err
 	}
 	lrn, err := newLearner(g, "sgd", oc)
 	if err != nil {
+		g.Close()
 		return nil, err
 	}
+	b := &bench{c: c, g: g, lrn: lrn, x: make([]float32, n*c.Channels*c.Size*c.Size)}
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 1))
-	x := make([]float32, n*c.Channels*c.Size*c.Size)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
+	for i := range b.x {
+		b.x[i] = float32(rng.NormFloat64())
 	}
 	labels := make([]int, n)
 	for i := range labels {
 		labels[i] = (i % c.Batch) % classes
 	}
 	obj.SetBatch(labels, nil)
-	var optTime time.Duration
-	step := func() error {
-		if err := g.SetImages(x); err != nil {
-			return err
-		}
-		if err := g.Run(); err != nil {
-			return err
-		}
-		t0 := time.Now()
-		err := lrn.update(0.01)
-		optTime += time.Since(t0)
+	return b, nil
+}
+
+// step runs one training step, timing the optimiser's part.
+func (b *bench) step() error {
+	if err := b.g.SetImages(b.x); err != nil {
 		return err
 	}
-	for i := 0; i < c.Warmup; i++ {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	if err := b.g.Run(); err != nil {
+		return err
 	}
-	tm := g.Timings()
-	tm.Reset()
-	optTime = 0
-	began := time.Now()
-	for i := 0; i < c.Steps; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := step(); err != nil {
-			return nil, err
-		}
-	}
-	el := time.Since(began)
-	res := &BenchResult{Steps: c.Steps, StepTime: el / time.Duration(c.Steps), ViewsPerSec: float64(n*c.Steps) / el.Seconds()}
+	t0 := time.Now()
+	err := b.lrn.update(0.01)
+	b.optTime += time.Since(t0)
+	return err
+}
+
+// result breaks the timed steps' time el down: the ops by kind (byKind),
+// the optimiser, and the rest.
+func (b *bench) result(el time.Duration, byKind map[string]time.Duration) *BenchResult {
+	steps := time.Duration(b.c.Steps)
+	res := &BenchResult{Steps: b.c.Steps, StepTime: el / steps, ViewsPerSec: float64(b.c.Batch*b.c.Views*b.c.Steps) / el.Seconds()}
 	var ours time.Duration
-	for k, d := range tm.ByKind {
-		res.Parts = append(res.Parts, BenchPart{Kind: k, PerStep: d / time.Duration(c.Steps)})
+	for k, d := range byKind {
+		res.Parts = append(res.Parts, BenchPart{Kind: k, PerStep: d / steps})
 		ours += d
 	}
 	sort.Slice(res.Parts, func(i, j int) bool { return res.Parts[i].PerStep > res.Parts[j].PerStep })
 	res.Parts = append(res.Parts,
-		BenchPart{Kind: "optimizer", PerStep: optTime / time.Duration(c.Steps)},
-		BenchPart{Kind: "gorgonia ops and machine", PerStep: (el - ours - optTime) / time.Duration(c.Steps)})
+		BenchPart{Kind: "optimizer", PerStep: b.optTime / steps},
+		BenchPart{Kind: "gorgonia ops and machine", PerStep: (el - ours - b.optTime) / steps})
 	for i := range res.Parts {
 		res.Parts[i].Share = float64(res.Parts[i].PerStep) / float64(res.StepTime)
 	}
-	return res, nil
+	return res
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/supcon/supcon/shards"
 	"github.com/supcon/supcon/trainer/input"
 	"github.com/supcon/supcon/trainer/model"
-	"github.com/supcon/supcon/trainer/optim"
 )
 
 // losses are the training objectives Train accepts.
@@ -104,42 +103,42 @@ func checkLoss(k loss.Kind) error {
 
 func (c *Config) validate() error {
 	if len(c.Data) == 0 {
-		return errors.New("no training data given")
+		return errors.New("Data: no training data given")
 	}
 	if err := checkLoss(c.Loss); err != nil {
 		return err
 	}
 	switch {
 	case c.P < 1 || c.K < 1 || c.Views < 1:
-		return fmt.Errorf("batch shape P=%d K=%d views=%d: each must be at least 1", c.P, c.K, c.Views)
+		return fmt.Errorf("batch shape P=%d K=%d Views=%d: each must be at least 1", c.P, c.K, c.Views)
 	case c.P*c.K*c.Views < 2:
-		return fmt.Errorf("batch of P·K·views = %d sample: at least 2 (batch norm and the contrastive losses need them)", c.P*c.K*c.Views)
+		return fmt.Errorf("batch of P·K·Views = %d sample: at least 2 (batch norm and the contrastive losses need them)", c.P*c.K*c.Views)
 	case c.Epochs < 1:
-		return fmt.Errorf("epochs %d: at least 1", c.Epochs)
+		return fmt.Errorf("Epochs %d: at least 1", c.Epochs)
 	case c.Temperature <= 0:
-		return fmt.Errorf("temperature %g: must be positive", c.Temperature)
+		return fmt.Errorf("Temperature %g: must be positive", c.Temperature)
 	case c.WarmupFraction < 0 || c.WarmupFraction > 1:
-		return fmt.Errorf("warm-up fraction %g: want 0..1", c.WarmupFraction)
+		return fmt.Errorf("WarmupFraction %g: want 0..1", c.WarmupFraction)
 	case c.LR < 0:
-		return fmt.Errorf("learning rate %g: must not be negative", c.LR)
+		return fmt.Errorf("LR %g: must not be negative", c.LR)
 	case c.ProjectionDim < 1 && c.Loss != loss.CrossEntropy:
-		return fmt.Errorf("projection dimension %d: at least 1", c.ProjectionDim)
+		return fmt.Errorf("ProjectionDim %d: at least 1", c.ProjectionDim)
 	}
-	if _, err := optim.Defaults(c.Optimizer); err != nil {
+	if _, err := c.OptimizerSettings.Resolve(); err != nil {
 		return err
 	}
 	for _, v := range c.Mean {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("mean %v: not a finite number", c.Mean)
+			return fmt.Errorf("Mean %v: not a finite number", c.Mean)
 		}
 	}
 	for _, v := range c.Std {
 		if !(v > 0) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("std %v: every value must be a positive finite number", c.Std)
+			return fmt.Errorf("Std %v: every value must be a positive finite number", c.Std)
 		}
 	}
 	if _, err := input.ParseCorruptPolicy(c.Corrupt); err != nil {
-		return err
+		return fmt.Errorf("Corrupt: %w", err)
 	}
 	return nil
 }

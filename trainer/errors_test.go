@@ -27,10 +27,10 @@ func TestTrainRejectsBadSettings(t *testing.T) {
 		{"optimizer", func(c *Config) { c.Optimizer = "sgdx" }, "sgdx"},
 		{"views", func(c *Config) { c.Views = 3 }, "stores 2 views"},
 		{"classes", func(c *Config) { c.P = 5 }, "class"},
-		{"mean", func(c *Config) { c.Mean = []float32{0.1, 0.2} }, "mean has 2 values for 1 channels"},
-		{"temperature", func(c *Config) { c.Temperature = 0 }, "temperature"},
-		{"epochs", func(c *Config) { c.Epochs = 0 }, "epochs"},
-		{"std", func(c *Config) { c.Std = []float32{0} }, "std [0]"},
+		{"mean", func(c *Config) { c.Mean = []float32{0.1, 0.2} }, "Mean has 2 values for 1 channels"},
+		{"temperature", func(c *Config) { c.Temperature = 0 }, "Temperature"},
+		{"epochs", func(c *Config) { c.Epochs = 0 }, "Epochs"},
+		{"std", func(c *Config) { c.Std = []float32{0} }, "Std [0]"},
 		{"batch of one", func(c *Config) { c.Loss, c.P, c.K, c.Views = loss.CrossEntropy, 1, 1, 1 }, "at least 2"},
 	}
 	for _, tc := range cases {

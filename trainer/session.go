@@ -129,10 +129,10 @@ func (s *session) describe(ctx context.Context) (*input.Dataset, error) {
 	if s.info.Views > 0 && s.info.Views < cfg.Views {
 		return nil, fmt.Errorf("the data stores %d views per image, the run wants %d (Views)", s.info.Views, cfg.Views)
 	}
-	if cfg.Mean, err = perChannel("mean", cfg.Mean, s.info.Channels); err != nil {
+	if cfg.Mean, err = perChannel("Mean", cfg.Mean, s.info.Channels); err != nil {
 		return nil, err
 	}
-	if cfg.Std, err = perChannel("std", cfg.Std, s.info.Channels); err != nil {
+	if cfg.Std, err = perChannel("Std", cfg.Std, s.info.Channels); err != nil {
 		return nil, err
 	}
 	s.rec = runFile{Config: *cfg, Spec: cfg.specFor(s.info), Classes: s.info.Classes, Records: s.info.Records}
@@ -324,7 +324,7 @@ func (s *session) next(ctx context.Context) (*input.Batch, error) {
 			}
 		}
 		s.st.Epoch, s.st.EpochImages = b.Epoch, 0
-		if before := s.skipBase.plus(s.read); before.Any() {
+		if before := s.skipBase.Plus(s.read); before.Any() {
 			s.st.SkippedBefore = &before
 		}
 	}
@@ -371,7 +371,7 @@ func (s *session) step(b *input.Batch) error {
 func (s *session) logStep(b *input.Batch, lr float64) error {
 	r := s.obj.Result
 	met := run.Metric{Epoch: b.Epoch, Batch: b.Index, Loss: r.Value, LR: lr, WithoutPositives: r.WithoutPositives}
-	if now := s.skipBase.plus(s.read); now != s.logged {
+	if now := s.skipBase.Plus(s.read); now != s.logged {
 		met.CorruptShards = now.CorruptShards - s.logged.CorruptShards
 		met.BadRecords = now.BadRecords - s.logged.BadRecords
 		met.Skipped = now.Last
@@ -451,7 +451,7 @@ func (s *session) finish(ctx context.Context, took time.Duration) (*Summary, err
 		return nil, err
 	}
 	s.sum.Steps = s.loop.Steps()
-	s.sum.Skipped = s.skipBase.plus(s.read)
+	s.sum.Skipped = s.skipBase.Plus(s.read)
 	if el := took.Seconds(); el > 0 {
 		s.sum.ViewsPerS = float64(s.views) / el
 	}

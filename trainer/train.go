@@ -36,8 +36,8 @@ type Skipped struct {
 // Any reports whether anything was skipped.
 func (s Skipped) Any() bool { return s.CorruptShards > 0 || s.BadRecords > 0 }
 
-// plus returns s with the reader's counts added.
-func (s Skipped) plus(r input.ReadStats) Skipped {
+// Plus returns s with the reader's counts added.
+func (s Skipped) Plus(r input.ReadStats) Skipped {
 	s.CorruptShards += r.CorruptShards
 	s.BadRecords += r.BadRecords
 	if r.LastSkipped != "" {

@@ -19,7 +19,9 @@ trains a linear classifier on them with cross-entropy (SGD momentum 0.9,
 cosine decay) and reports top-1 (and top-5) on --val.
 
 It writes into the run: linear.ckpt (the model with its classifier),
-linear.json (the report) and linear-metrics.jsonl (a line per step).`,
+linear.json (the report) and linear-metrics.jsonl (a line per step). The run
+may be a gs:// URL. With --corrupt skip, damaged input passed over is counted
+in the report.`,
 		Run: runLinear,
 	})
 }
