@@ -75,7 +75,10 @@ var ErrRunExists = errors.New("already holds checkpoints: set Resume to continue
 // context was cancelled: the session checkpoints before returning it.
 type interruption struct{ err error }
 
+// Error returns the context's error's text.
 func (e interruption) Error() string { return e.err.Error() }
+
+// Unwrap returns the context's error.
 func (e interruption) Unwrap() error { return e.err }
 
 // newSession checks the settings, reads what the data holds, writes or
