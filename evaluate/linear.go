@@ -158,13 +158,7 @@ func linear(ctx context.Context, rd run.Dir, cfg LinearConfig, progressOut io.Wr
 		rep.ValImages = val.Images
 		sets = append(sets, val)
 	}
-	var skipped trainer.Skipped
-	for _, fs := range sets {
-		skipped = skipped.Plus(fs.Read)
-	}
-	if skipped.Any() {
-		rep.Skipped = &skipped
-	}
+	rep.Skipped = skippedIn(sets)
 	if rep.Classes, err = classesOf(sets, rec.Classes); err != nil {
 		return nil, err
 	}
@@ -196,6 +190,18 @@ func classesOf(sets []*FeatureSet, runClasses []string) (int, error) {
 		classes = max(classes, fs.Classes)
 	}
 	return classes, nil
+}
+
+// skippedIn returns the damage the sets' readers skipped, nil when none.
+func skippedIn(sets []*FeatureSet) *trainer.Skipped {
+	var skipped trainer.Skipped
+	for _, fs := range sets {
+		skipped = skipped.Plus(fs.Read)
+	}
+	if !skipped.Any() {
+		return nil
+	}
+	return &skipped
 }
 
 // score sets the report's top-1 (and top-5) accuracies of m's classifier on

@@ -67,10 +67,6 @@ type session struct {
 	labels, keys []int
 }
 
-// ErrRunExists is Train's error for a fresh run (Config.Resume false) into a
-// run directory that already holds checkpoints.
-var ErrRunExists = errors.New("already holds checkpoints: set Resume to continue the run, or use another directory")
-
 // interruption marks an error that ends a session early because its
 // context was cancelled: the session checkpoints before returning it.
 type interruption struct{ err error }

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -71,6 +72,10 @@ func Train(ctx context.Context, dir string, cfg Config, progressOut io.Writer) (
 	}
 	return s.finish(ctx, time.Since(began))
 }
+
+// ErrRunExists is Train's error for a fresh run (Config.Resume false) into a
+// run directory that already holds checkpoints.
+var ErrRunExists = errors.New("already holds checkpoints: set Resume to continue the run, or use another directory")
 
 // testAfterStep, set by tests, is called after every step.
 var testAfterStep func(step int64)
