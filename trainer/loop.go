@@ -28,7 +28,7 @@ type Loop struct {
 }
 
 // NewLoop makes a loop that trains g (a graph of m) with the optimiser oc
-// named name, logging to metrics.
+// named name, logging to metrics (not nil).
 func NewLoop(m *model.Model, g *model.Graph, name string, oc optim.Config, metrics *run.MetricsWriter) (*Loop, error) {
 	lrn, err := newLearner(g, name, oc)
 	if err != nil {
