@@ -38,7 +38,7 @@ func trainProbe(ctx context.Context, rd run.Dir, m *model.Model, train *FeatureS
 	if err != nil {
 		return 0, 0, err
 	}
-	defer mw.Close()
+	defer mw.Close(context.Background())
 	loop, err := trainer.NewLoop(m, g, cfg.Optimizer, oc, mw)
 	if err != nil {
 		return 0, 0, err
@@ -58,7 +58,7 @@ func trainProbe(ctx context.Context, rd run.Dir, m *model.Model, train *FeatureS
 	if p.meter != nil {
 		p.meter.Done()
 	}
-	if err := mw.Close(); err != nil {
+	if err := mw.Close(ctx); err != nil {
 		return 0, 0, err
 	}
 	foldStandardization(m, mu, sigma)

@@ -77,7 +77,7 @@ func (l *Loop) LogMetric(m run.Metric, samples int) error {
 // and the step count, with the input position pos and the caller's state
 // (JSON), to path.
 func (l *Loop) Checkpoint(ctx context.Context, path string, pos *input.Position, state any) error {
-	if err := l.metrics.Flush(); err != nil {
+	if err := l.metrics.Flush(ctx); err != nil {
 		return err
 	}
 	var ob bytes.Buffer

@@ -258,7 +258,7 @@ func (s *session) close() {
 		s.g.Close()
 	}
 	if s.mw != nil {
-		s.mw.Close()
+		s.mw.Close(context.Background()) // the lines so far are kept
 	}
 }
 
@@ -444,7 +444,7 @@ func (s *session) finish(ctx context.Context, took time.Duration) (*Summary, err
 			return nil, err
 		}
 	}
-	err := s.mw.Close()
+	err := s.mw.Close(ctx)
 	s.mw = nil
 	if err != nil {
 		return nil, err

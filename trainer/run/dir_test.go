@@ -94,8 +94,19 @@ func TestMetricsResumeAndJSON(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := mw.Close(); err != nil {
+			// Flushed lines are in the file before it is closed (on gs://
+			// too, where the object is rewritten).
+			if err := mw.Flush(ctx); err != nil {
 				t.Fatal(err)
+			}
+			if ms, err := ReadMetrics(ctx, d.Path("m.jsonl")); err != nil || len(ms) != 3 {
+				t.Fatalf("after Flush the file holds %d lines, %v", len(ms), err)
+			}
+			if err := mw.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := mw.Close(ctx); err != nil {
+				t.Fatalf("closing again: %v", err)
 			}
 			mw, kept, err := d.ResumeMetrics(ctx, "m.jsonl", 2)
 			if err != nil || len(kept) != 2 || kept[1].Step != 2 {
@@ -104,7 +115,7 @@ func TestMetricsResumeAndJSON(t *testing.T) {
 			if err := mw.Write(Metric{Step: 3, Loss: 30}); err != nil {
 				t.Fatal(err)
 			}
-			if err := mw.Close(); err != nil {
+			if err := mw.Close(ctx); err != nil {
 				t.Fatal(err)
 			}
 			ms, err := ReadMetrics(ctx, d.Path("m.jsonl"))

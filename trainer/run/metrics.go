@@ -41,12 +41,16 @@ func (m Metric) Point() curves.Point {
 }
 
 // MetricsWriter writes a metrics file a line per step. Lines are buffered
-// until Flush; on gs:// the object appears when Close returns. It is not
-// safe for concurrent use.
+// until Flush. A local file is written as the lines come; an object on
+// gs://, which cannot be appended to, is rewritten whole at each Flush, so
+// that every flushed line survives a crash there too. It is not safe for
+// concurrent use.
 type MetricsWriter struct {
 	path string
-	f    io.WriteCloser
-	w    *bufio.Writer
+	f    io.WriteCloser // local: the open file
+	w    *bufio.Writer  // local: its buffer
+	all  []byte         // gs://: every line so far
+	done bool           // closed
 }
 
 // CreateMetrics starts the run's metrics file name afresh.
@@ -79,16 +83,21 @@ func (d Dir) ResumeMetrics(ctx context.Context, name string, step int64) (*Metri
 	return mw, kept, err
 }
 
+// createMetrics starts the file with the lines head.
 func (d Dir) createMetrics(ctx context.Context, name string, head []byte) (*MetricsWriter, error) {
-	path := d.Path(name)
-	f, err := storage.Create(ctx, path)
+	mw := &MetricsWriter{path: d.Path(name)}
+	if storage.IsGCS(mw.path) {
+		mw.all = head
+		return mw, mw.Flush(ctx)
+	}
+	f, err := storage.Create(ctx, mw.path)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	mw := &MetricsWriter{path: path, f: f, w: bufio.NewWriter(f)}
+	mw.f, mw.w = f, bufio.NewWriter(f)
 	if _, err := mw.w.Write(head); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("metrics %s: %w", path, err)
+		return nil, fmt.Errorf("metrics %s: %w", mw.path, err)
 	}
 	return mw, nil
 }
@@ -99,23 +108,42 @@ func (mw *MetricsWriter) Write(m Metric) error {
 	if err != nil {
 		return fmt.Errorf("metrics %s: step %d: %w", mw.path, m.Step, err)
 	}
-	if _, err := mw.w.Write(append(line, '\n')); err != nil {
+	line = append(line, '\n')
+	if mw.w == nil {
+		mw.all = append(mw.all, line...)
+		return nil
+	}
+	if _, err := mw.w.Write(line); err != nil {
 		return fmt.Errorf("metrics %s: %w", mw.path, err)
 	}
 	return nil
 }
 
-// Flush hands the buffered lines to the file.
-func (mw *MetricsWriter) Flush() error {
-	if err := mw.w.Flush(); err != nil {
+// Flush hands the buffered lines to the file (on gs://, rewrites it).
+func (mw *MetricsWriter) Flush(ctx context.Context) error {
+	var err error
+	if mw.w == nil {
+		err = storage.WriteFile(ctx, mw.path, mw.all)
+	} else {
+		err = mw.w.Flush()
+	}
+	if err != nil {
 		return fmt.Errorf("metrics %s: %w", mw.path, err)
 	}
 	return nil
 }
 
 // Close flushes the lines and closes the file, reporting the first error.
-func (mw *MetricsWriter) Close() error {
-	ferr := mw.Flush()
+// Closing again does nothing.
+func (mw *MetricsWriter) Close(ctx context.Context) error {
+	if mw.done {
+		return nil
+	}
+	mw.done = true
+	ferr := mw.Flush(ctx)
+	if mw.f == nil {
+		return ferr
+	}
 	if err := mw.f.Close(); err != nil && ferr == nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
