@@ -96,6 +96,8 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--out", "x"}, "no --data"},
 		{[]string{"train", "--data", "x"}, "no --out"},
 		{[]string{"train", "--data", "x", "--out", "y", "--mean", "a"}, `"a" is not a number`},
+		{[]string{"train", "--data", "x", "--out", "y", "--loss", "hinge"}, `unknown loss "hinge"`},
+		{[]string{"bench", "train", "--loss", "hinge"}, `unknown loss "hinge"`},
 		{[]string{"linear", "--data", "x"}, "no --run"},
 		{[]string{"linear", "--run", "x"}, "no --data"},
 		{[]string{"quickstart", "--epochs", "0"}, "at least 1"},
