@@ -97,11 +97,7 @@ func (p *probe) epoch(ctx context.Context, epoch int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for j := 0; j < batch; j++ {
-			s := perm[(start+j)%n]
-			copy(p.batchX[j*d:(j+1)*d], p.x[s*d:(s+1)*d])
-			p.batchL[j] = p.labels[s]
-		}
+		fillBatch(p.batchX, p.batchL, p.x, p.labels, d, perm, start, true)
 		if err := p.g.SetFeatures(p.batchX); err != nil {
 			return err
 		}
@@ -118,6 +114,31 @@ func (p *probe) epoch(ctx context.Context, epoch int) error {
 		}
 	}
 	return nil
+}
+
+// fillBatch copies the feature rows (dim values each) of samples
+// order[start], order[start+1], … (order nil: the samples in turn) and
+// their labels into a batch of len(labels) rows, dst and labels. Past the
+// last sample it wraps round to the first (wrap) or writes zero rows; it
+// returns the number of rows before the last sample.
+func fillBatch(dst []float32, labels []int, x []float32, rowLabels []int, dim int, order []int, start int, wrap bool) int {
+	n := len(rowLabels)
+	rows := min(len(labels), n-start)
+	for j := range labels {
+		i := start + j
+		if i >= n && !wrap {
+			clear(dst[j*dim:])
+			clear(labels[j:])
+			break
+		}
+		s := i % n
+		if order != nil {
+			s = order[s]
+		}
+		copy(dst[j*dim:(j+1)*dim], x[s*dim:(s+1)*dim])
+		labels[j] = rowLabels[s]
+	}
+	return rows
 }
 
 // foldStandardization rewrites the classifier trained on standardised
@@ -146,12 +167,10 @@ func foldStandardization(m *model.Model, mu, sigma []float64) {
 // running it over the feature rows a batch at a time.
 func topK(g *model.Graph, fs *FeatureSet) (top1, top5 float64, err error) {
 	batch, n, d := g.Batch(), len(fs.Labels), fs.Dim
-	in := make([]float32, batch*d)
+	in, labels := make([]float32, batch*d), make([]int, batch)
 	var hit1, hit5 int
 	for start := 0; start < n; start += batch {
-		cnt := min(batch, n-start)
-		copy(in, fs.X[start*d:(start+cnt)*d])
-		clear(in[cnt*d:])
+		cnt := fillBatch(in, labels, fs.X, fs.Labels, d, nil, start, false)
 		if err := g.SetFeatures(in); err != nil {
 			return 0, 0, err
 		}
@@ -160,7 +179,7 @@ func topK(g *model.Graph, fs *FeatureSet) (top1, top5 float64, err error) {
 		}
 		out, k := g.Output(), g.OutputDim()
 		for i := 0; i < cnt; i++ {
-			rank := rankOf(out[i*k:(i+1)*k], fs.Labels[start+i])
+			rank := rankOf(out[i*k:(i+1)*k], labels[i])
 			if rank < 1 {
 				hit1++
 			}
