@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/supcon/supcon/internal/storage"
 	"reflect"
 	"runtime"
 	"sort"
@@ -15,6 +14,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/supcon/supcon/augment"
+	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/internal/version"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -284,6 +285,7 @@ func (f *finalizeFn) ProcessElement(ctx context.Context, _ []byte, written func(
 		NumShards:   f.Cfg.Shards * f.Cfg.Epochs,
 		Compression: comp,
 		Labels:      labels,
+		Tool:        "supcon " + version.String(),
 		Manifest: shards.Manifest{
 			Source: f.Cfg.Input, Policy: policy.String(), Seed: f.Cfg.Seed, Views: f.Cfg.Views, Epochs: f.Cfg.Epochs,
 			ViewFormat: f.Cfg.Format, Height: f.Cfg.Size, Width: f.Cfg.Size, Channels: f.Cfg.Channels,

@@ -13,8 +13,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-
-	"github.com/supcon/supcon/internal/version"
 )
 
 // TempShard is a finished attempt at one shard: a complete file under the
@@ -142,8 +140,11 @@ type FinalizeOptions struct {
 	Compression Compression
 	// Labels, when not nil, is written to PREFIX.labels.txt.
 	Labels []string
+	// Tool names the program that wrote the dataset, for the manifest's
+	// tool field (for example "supcon v1.2.3").
+	Tool string
 	// Manifest holds the dataset's description; Finalize fills in Format,
-	// Tool (if empty), Compression, Records and Shards, and writes it last.
+	// Tool, Compression, Records and Shards, and writes it last.
 	Manifest Manifest
 }
 
@@ -174,9 +175,7 @@ func Finalize(ctx context.Context, prefix string, done []TempShard, opt Finalize
 	fsys := storage.For(prefix)
 	m := opt.Manifest
 	m.Format = ManifestFormat
-	if m.Tool == "" {
-		m.Tool = "supcon " + version.String()
-	}
+	m.Tool = opt.Tool
 	m.Compression = opt.Compression.String()
 	m.Records = 0
 	m.Shards = make([]ShardInfo, n)
@@ -358,8 +357,9 @@ func (d *DatasetWriter) Write(ctx context.Context, i int, record []byte) error {
 	return d.shards[i].Write(record)
 }
 
-// Finalize closes every shard and finalizes the dataset (see Finalize).
-// On error the temporary files are left for a later attempt or Abort.
+// Finalize closes every shard and finalizes the dataset (see Finalize), with
+// m.Tool as the tool that wrote it. On error the temporary files are left for
+// a later attempt or Abort.
 func (d *DatasetWriter) Finalize(ctx context.Context, labels []string, m Manifest) (*Manifest, error) {
 	var done []TempShard
 	for _, w := range d.shards {
@@ -372,7 +372,7 @@ func (d *DatasetWriter) Finalize(ctx context.Context, labels []string, m Manifes
 		t, _ := w.Result()
 		done = append(done, t)
 	}
-	return Finalize(ctx, d.prefix, done, FinalizeOptions{NumShards: d.n, Compression: d.c, Labels: labels, Manifest: m})
+	return Finalize(ctx, d.prefix, done, FinalizeOptions{NumShards: d.n, Compression: d.c, Labels: labels, Tool: m.Tool, Manifest: m})
 }
 
 // Abort removes every temporary file the writer made.
