@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -208,7 +209,10 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 		}
 		return string(all[i].Data) < string(all[j].Data)
 	})
-	comp, _ := shards.ParseCompression(f.Cfg.Compression)
+	comp, err := f.Cfg.compression()
+	if err != nil {
+		return err
+	}
 	w, err := shards.CreateShard(ctx, f.Cfg.Output, shard, f.Cfg.Shards*f.Cfg.Epochs, comp)
 	if err != nil {
 		return err
@@ -216,8 +220,7 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 	res := shardResult{ClassCounts: map[string]int64{}, Labels: map[string]int64{}}
 	for _, r := range all {
 		if err := w.Write(r.Data); err != nil {
-			w.Abort(ctx)
-			return err
+			return errors.Join(err, w.Abort(ctx))
 		}
 		res.ClassCounts[r.Class]++
 		res.Labels[r.Class] = r.Label
@@ -225,10 +228,9 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 		bytesWritten.Inc(ctx, int64(r.Bytes))
 	}
 	if err := w.Close(); err != nil {
-		w.Abort(ctx)
-		return err
+		return errors.Join(err, w.Abort(ctx))
 	}
-	res.Temp, _ = w.Result()
+	res.Temp, _ = w.Result() // Close succeeded: the result is there
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -276,10 +278,13 @@ func (f *finalizeFn) ProcessElement(ctx context.Context, _ []byte, written func(
 	if len(labels) == 0 {
 		labels = labelsFromRecords(labelOf)
 	}
-	comp, _ := shards.ParseCompression(f.Cfg.Compression)
 	policy, err := augment.Parse(f.Cfg.Policy)
 	if err != nil {
-		return fmt.Errorf("finalize: --policy %q: %w", f.Cfg.Policy, err)
+		return fmt.Errorf("finalize: Policy %q: %w", f.Cfg.Policy, err)
+	}
+	comp, err := f.Cfg.compression()
+	if err != nil {
+		return fmt.Errorf("finalize: %w", err)
 	}
 	_, err = shards.Finalize(ctx, f.Cfg.Output, done, shards.FinalizeOptions{
 		NumShards:   f.Cfg.Shards * f.Cfg.Epochs,

@@ -107,11 +107,11 @@ type Manifest struct {
 	Seed        int64            `json:"seed"`
 	Views       int              `json:"views,omitempty"`
 	Epochs      int              `json:"epochs,omitempty"`
-	ViewFormat  string           `json:"view_format,omitempty"`
+	ViewFormat  ViewFormat       `json:"view_format,omitempty"`
 	Height      int              `json:"height,omitempty"`
 	Width       int              `json:"width,omitempty"`
 	Channels    int              `json:"channels,omitempty"`
-	Compression string           `json:"compression"`
+	Compression Compression      `json:"compression"`
 	Records     int64            `json:"records"`
 	Classes     []string         `json:"classes,omitempty"`
 	ClassCounts map[string]int64 `json:"class_counts,omitempty"`

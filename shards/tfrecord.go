@@ -38,17 +38,35 @@ const (
 	Zlib
 )
 
+var compressionNames = [...]string{None: "none", Gzip: "gzip", Zlib: "zlib"}
+
+// Compressions returns the compressions' names in order: none, gzip, zlib.
+func Compressions() []string { return append([]string(nil), compressionNames[:]...) }
+
 // String returns the compression's name as ParseCompression accepts it.
 func (c Compression) String() string {
-	switch c {
-	case None:
-		return "none"
-	case Gzip:
-		return "gzip"
-	case Zlib:
-		return "zlib"
+	if c >= 0 && int(c) < len(compressionNames) {
+		return compressionNames[c]
 	}
 	return fmt.Sprintf("Compression(%d)", int(c))
+}
+
+// MarshalText returns the compression's name; a value that is no compression is an error.
+func (c Compression) MarshalText() ([]byte, error) {
+	if c < 0 || int(c) >= len(compressionNames) {
+		return nil, fmt.Errorf("shards: unknown compression %d", int(c))
+	}
+	return []byte(compressionNames[c]), nil
+}
+
+// UnmarshalText parses a compression's name as ParseCompression does.
+func (c *Compression) UnmarshalText(b []byte) error {
+	v, err := ParseCompression(string(b))
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
 }
 
 // Ext returns the file-name suffix for the compression: "", ".gz" or ".zz".

@@ -176,7 +176,7 @@ func Finalize(ctx context.Context, prefix string, done []TempShard, opt Finalize
 	m := opt.Manifest
 	m.Format = ManifestFormat
 	m.Tool = opt.Tool
-	m.Compression = opt.Compression.String()
+	m.Compression = opt.Compression
 	m.Records = 0
 	m.Shards = make([]ShardInfo, n)
 	for i := 0; i < n; i++ {

@@ -125,7 +125,7 @@ func TestDatasetWriteAndRead(t *testing.T) {
 		dir := t.TempDir()
 		prefix := filepath.Join(dir, "train")
 		man := writeDataset(t, prefix, 4, 50, c)
-		if man.Records != 50 || len(man.Shards) != 4 || man.Format != ManifestFormat || man.Compression != c.String() {
+		if man.Records != 50 || len(man.Shards) != 4 || man.Format != ManifestFormat || man.Compression != c {
 			t.Errorf("manifest: %+v", man)
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
