@@ -178,7 +178,10 @@ func (f *processFn) flush(ctx context.Context, emit func(int, keyedRecord), reje
 		}
 		for _, r := range out.rejects {
 			rejectedImgs.Inc(ctx, 1)
-			b, _ := json.Marshal(r)
+			b, err := json.Marshal(r)
+			if err != nil { // a struct of strings: cannot happen
+				panic(fmt.Sprintf("pipelines: encoding rejection %+v: %v", r, err))
+			}
 			rejectOut(string(b))
 		}
 	}

@@ -150,7 +150,7 @@ func ReadManifest(ctx context.Context, name string) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest %s: %w", name, err)
 	}
 	if !strings.HasPrefix(m.Format, "supcon-multiview/") {
-		return nil, fmt.Errorf("manifest %s: format %q is not a supcon manifest", name, m.Format)
+		return nil, fmt.Errorf("shards: manifest %s: format %q is not a supcon manifest", name, m.Format)
 	}
 	return &m, nil
 }
@@ -171,10 +171,10 @@ func ReadLabels(ctx context.Context, name string) ([]string, error) {
 		l = strings.TrimSuffix(l, "\r")
 		labels[i] = l
 		if l == "" {
-			return nil, fmt.Errorf("labels %s: line %d is empty", name, i+1)
+			return nil, fmt.Errorf("shards: labels %s: line %d is empty", name, i+1)
 		}
 		if j, dup := seen[l]; dup {
-			return nil, fmt.Errorf("labels %s: class %q on lines %d and %d", name, l, j+1, i+1)
+			return nil, fmt.Errorf("shards: labels %s: class %q on lines %d and %d", name, l, j+1, i+1)
 		}
 		seen[l] = i
 	}

@@ -91,7 +91,7 @@ func ParseCompression(s string) (Compression, error) {
 	case "zlib", "deflate", "zz":
 		return Zlib, nil
 	}
-	return None, fmt.Errorf("unknown compression %q (want none, gzip or zlib)", s)
+	return None, fmt.Errorf("shards: unknown compression %q (want none, gzip or zlib)", s)
 }
 
 // CompressionOf returns the compression that a file name's extension implies:
@@ -133,7 +133,7 @@ func NewWriter(w io.Writer, c Compression) *Writer {
 		tw.comp = zlib.NewWriter(w)
 	case None:
 	default:
-		tw.err = fmt.Errorf("tfrecord writer: unknown compression %v", c)
+		tw.err = fmt.Errorf("shards: tfrecord writer: unknown compression %v", c)
 	}
 	if tw.comp != nil {
 		tw.buf = bufio.NewWriterSize(tw.comp, 64<<10)
@@ -196,7 +196,7 @@ func (w *Writer) compName() string {
 }
 
 // ErrCorrupt is matched (with errors.Is) by every CorruptError.
-var ErrCorrupt = errors.New("corrupt TFRecord data")
+var ErrCorrupt = errors.New("shards: corrupt TFRecord data")
 
 // CorruptError reports bad data: where it is and what is wrong with it.
 type CorruptError struct {
@@ -292,7 +292,7 @@ func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
 		}
 		tr.dec = zr
 	default:
-		return nil, fmt.Errorf("%s: unknown compression %v", tr.name, opt.Compression)
+		return nil, fmt.Errorf("shards: %s: unknown compression %v", tr.name, opt.Compression)
 	}
 	tr.comp = true
 	tr.r = bufio.NewReaderSize(tr.dec, readBufferSize)

@@ -123,10 +123,10 @@ func (c *verifier) file(ctx context.Context, name string, opt ReaderOptions, che
 		return err
 	}
 	if info.Records != check.info.Records {
-		return fmt.Errorf("%s: %d records, but the manifest says %d", name, info.Records, check.info.Records)
+		return fmt.Errorf("shards: %s: %d records, but the manifest says %d", name, info.Records, check.info.Records)
 	}
 	if info.SHA256 != check.info.SHA256 {
-		return fmt.Errorf("%s: SHA-256 %s, but the manifest says %s", name, info.SHA256, check.info.SHA256)
+		return fmt.Errorf("shards: %s: SHA-256 %s, but the manifest says %s", name, info.SHA256, check.info.SHA256)
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func (c *verifier) record(data []byte, views int) error {
 		cc = &ClassCount{Label: m.Label, Name: m.ClassText}
 		c.perClass[m.Label] = cc
 	} else if cc.Name != m.ClassText {
-		return fmt.Errorf("record %q: label %d is class %q here but %q in an earlier record", m.ID, m.Label, m.ClassText, cc.Name)
+		return fmt.Errorf("shards: record %q: label %d is class %q here but %q in an earlier record", m.ID, m.Label, m.ClassText, cc.Name)
 	}
 	cc.Records++
 	return nil

@@ -53,7 +53,7 @@ func TestAugmentUsageErrors(t *testing.T) {
 		{[]string{"augment", "--input", tree}, 2, "pipelines: Output is empty"},
 		{[]string{"augment", "--input", tree, "--output", out, "--runner", "spark"}, 2, `--runner: pipelines: unknown runner "spark"`},
 		{[]string{"augment", "--input", tree, "--output", out, "--format", "tiff"}, 2, `invalid value "tiff" for flag -format: shards: unknown view format "tiff"`},
-		{[]string{"augment", "--input", tree, "--output", out, "--compression", "lz4"}, 2, `Compression: unknown compression "lz4"`},
+		{[]string{"augment", "--input", tree, "--output", out, "--compression", "lz4"}, 2, `Compression: shards: unknown compression "lz4"`},
 		{[]string{"augment", "--input", tree, "--output", out, "--crop", "middle"}, 2, `Crop: augment: unknown crop mode "middle"`},
 		{[]string{"augment", "--input", tree, "--output", out, "--views", "0"}, 2, "pipelines: Views 0: want at least 1"},
 		{[]string{"augment", "--input", tree, "--output", out, "--policy", "autoaugment:nope"}, 2, `pipelines: Policy "autoaugment:nope"`},

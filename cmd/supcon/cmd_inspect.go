@@ -81,8 +81,15 @@ func runInspect(ctx context.Context, s *streams, args []string) error {
 		return verify(ctx, s, files, ropt)
 	}
 	out := bufio.NewWriter(s.Out)
-	defer out.Flush()
-	r := shards.NewMultiReader(ctx, files, ropt)
+	err = dump(shards.NewMultiReader(ctx, files, ropt), out, o)
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// dump prints up to o.limit records (all when 0), as JSON or one line each.
+func dump(r *shards.MultiReader, out *bufio.Writer, o inspectOptions) error {
 	defer r.Close()
 	for n := int64(0); o.limit == 0 || n < o.limit; n++ {
 		data, err := r.Next()
@@ -97,7 +104,7 @@ func runInspect(ctx context.Context, s *streams, args []string) error {
 			return fmt.Errorf("%s: offset %d: %w", r.File(), r.Offset(), err)
 		}
 		if o.json {
-			out.Write(ex.AppendJSON(nil))
+			out.Write(ex.AppendJSON(nil)) // a bufio.Writer keeps its first error for Flush
 			out.WriteByte('\n')
 			continue
 		}
