@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Keys of the multiview record (spec/shards.md), and the ImageNet-style keys
+// Keys of the multiview record (docs/format.md), and the ImageNet-style keys
 // written beside them when a record holds one unaugmented view.
 const (
 	KeyID          = "image/id"

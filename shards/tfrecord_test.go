@@ -47,7 +47,7 @@ func frame(t testing.TB, c Compression, records ...[]byte) []byte {
 	return buf.Bytes()
 }
 
-// The framing vectors of spec/shards.md, written by TensorFlow.
+// The framing vectors of docs/format.md, written by TensorFlow.
 func TestFramingVectors(t *testing.T) {
 	for _, tc := range []struct {
 		records []string
