@@ -10,12 +10,8 @@ import (
 
 // VerifyOptions configure Verify.
 type VerifyOptions struct {
-	// Compression, when ForceCompression is set, applies to every file;
-	// otherwise each file's extension decides.
-	Compression      Compression
-	ForceCompression bool
-	// MaxRecordBytes bounds a record's length; 0 means DefaultMaxRecordBytes.
-	MaxRecordBytes int
+	// MultiReaderOptions say how the files are read.
+	MultiReaderOptions
 	// FileDone, when not nil, is called after each file that verified.
 	FileDone func(storage.FileInfo)
 }

@@ -173,8 +173,8 @@ func bytesPreview(b []byte) string {
 func verify(ctx context.Context, s *streams, files []storage.FileInfo, ropt shards.MultiReaderOptions) error {
 	meter := progress.New(s.Err, "files", int64(len(files)))
 	v, err := shards.Verify(ctx, files, shards.VerifyOptions{
-		Compression: ropt.Compression, ForceCompression: ropt.ForceCompression, MaxRecordBytes: ropt.MaxRecordBytes,
-		FileDone: func(storage.FileInfo) { meter.Add(1) },
+		MultiReaderOptions: ropt,
+		FileDone:           func(storage.FileInfo) { meter.Add(1) },
 	})
 	meter.Done()
 	if err != nil {
