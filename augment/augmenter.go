@@ -7,32 +7,6 @@ import (
 	"image"
 )
 
-// CropMode selects how a view is cut out of the image before the policy.
-type CropMode int
-
-const (
-	// CropRandom is a training view: random resized crop to Size×Size, then a
-	// horizontal flip with probability 1/2 (spec "Every training view").
-	CropRandom CropMode = iota
-	// CropCenter is an eval view: the centred square of 0.875 of the short
-	// side (SimCLR's crop proportion), resized to Size×Size; no flip.
-	CropCenter
-	// CropNone keeps the whole image at its own size: no crop, resize or
-	// flip. With an ops: policy it applies exactly those ops.
-	CropNone
-)
-
-// String returns "random", "center" or "none".
-func (c CropMode) String() string {
-	switch c {
-	case CropCenter:
-		return "center"
-	case CropNone:
-		return "none"
-	}
-	return "random"
-}
-
 // Options configure an Augmenter.
 type Options struct {
 	// Size is the side of the square output in pixels; required unless Crop

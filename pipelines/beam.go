@@ -3,8 +3,8 @@ package pipelines
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/supcon/supcon/internal/storage"
 	"reflect"
 	"runtime"
 	"sort"
@@ -15,6 +15,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/supcon/supcon/augment"
+	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/internal/version"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -176,7 +178,10 @@ func (f *processFn) flush(ctx context.Context, emit func(int, keyedRecord), reje
 		}
 		for _, r := range out.rejects {
 			rejectedImgs.Inc(ctx, 1)
-			b, _ := json.Marshal(r)
+			b, err := json.Marshal(r)
+			if err != nil { // a struct of strings: cannot happen
+				panic(fmt.Sprintf("pipelines: encoding rejection %+v: %v", r, err))
+			}
 			rejectOut(string(b))
 		}
 	}
@@ -207,7 +212,10 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 		}
 		return string(all[i].Data) < string(all[j].Data)
 	})
-	comp, _ := shards.ParseCompression(f.Cfg.Compression)
+	comp, err := f.Cfg.compression()
+	if err != nil {
+		return err
+	}
 	w, err := shards.CreateShard(ctx, f.Cfg.Output, shard, f.Cfg.Shards*f.Cfg.Epochs, comp)
 	if err != nil {
 		return err
@@ -215,8 +223,7 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 	res := shardResult{ClassCounts: map[string]int64{}, Labels: map[string]int64{}}
 	for _, r := range all {
 		if err := w.Write(r.Data); err != nil {
-			w.Abort(ctx)
-			return err
+			return errors.Join(err, w.Abort(ctx))
 		}
 		res.ClassCounts[r.Class]++
 		res.Labels[r.Class] = r.Label
@@ -224,10 +231,9 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 		bytesWritten.Inc(ctx, int64(r.Bytes))
 	}
 	if err := w.Close(); err != nil {
-		w.Abort(ctx)
-		return err
+		return errors.Join(err, w.Abort(ctx))
 	}
-	res.Temp, _ = w.Result()
+	res.Temp, _ = w.Result() // Close succeeded: the result is there
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -275,15 +281,19 @@ func (f *finalizeFn) ProcessElement(ctx context.Context, _ []byte, written func(
 	if len(labels) == 0 {
 		labels = labelsFromRecords(labelOf)
 	}
-	comp, _ := shards.ParseCompression(f.Cfg.Compression)
 	policy, err := augment.Parse(f.Cfg.Policy)
 	if err != nil {
-		return fmt.Errorf("finalize: --policy %q: %w", f.Cfg.Policy, err)
+		return fmt.Errorf("finalize: Policy %q: %w", f.Cfg.Policy, err)
+	}
+	comp, err := f.Cfg.compression()
+	if err != nil {
+		return fmt.Errorf("finalize: %w", err)
 	}
 	_, err = shards.Finalize(ctx, f.Cfg.Output, done, shards.FinalizeOptions{
 		NumShards:   f.Cfg.Shards * f.Cfg.Epochs,
 		Compression: comp,
 		Labels:      labels,
+		Tool:        "supcon " + version.String(),
 		Manifest: shards.Manifest{
 			Source: f.Cfg.Input, Policy: policy.String(), Seed: f.Cfg.Seed, Views: f.Cfg.Views, Epochs: f.Cfg.Epochs,
 			ViewFormat: f.Cfg.Format, Height: f.Cfg.Size, Width: f.Cfg.Size, Channels: f.Cfg.Channels,

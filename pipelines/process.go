@@ -12,10 +12,11 @@ import (
 	"github.com/supcon/supcon/shards"
 )
 
-// Config is everything one `supcon augment` run needs. It is plain data, so
-// it travels to Beam workers inside the pipeline's DoFns.
+// Config is everything one augment run needs. It is plain data, so it
+// travels to Beam workers inside the pipeline's DoFns. Validate's errors
+// name the field that is wrong.
 type Config struct {
-	// Input is the source as --input spells it; Split picks CIFAR's and MNIST's train or test files.
+	// Input is the source (see ParseSource); Split picks CIFAR's and MNIST's train or test files.
 	Input string
 	Split string
 	// Output is the dataset prefix (local or gs://).
@@ -28,24 +29,25 @@ type Config struct {
 	Shards int
 	// Size is the side of every square view; Channels 1 or 3.
 	Size, Channels int
-	// Format of the views: png, jpeg or raw; Quality for JPEG;
+	// Format of the views; Quality for JPEG;
 	// PNGCompression for PNG: default, speed, best or none ("" is default).
-	Format         string
+	Format         shards.ViewFormat
 	Quality        int
 	PNGCompression string
 	// Seed of the run: with image id, view and epoch it fixes every view.
 	Seed int64
-	// Compression of the shards: none, gzip or zlib.
+	// Compression of the shards, as shards.ParseCompression reads it:
+	// none (or ""), gzip or zlib.
 	Compression string
 	// Labels fixes the class names and their order; when empty, the
 	// source's own classes are used.
 	Labels []string
 	// MinArea is the random crop's smallest area fraction (0: the augment default).
 	MinArea float64
-	// Crop is how views are cut out: "random" (a training view: random
-	// resized crop and flip; "" means random), "center" (an evaluation
-	// view: the centred square, resized) or "none" (the whole image, which
-	// must then already be Size×Size).
+	// Crop is how views are cut out, as augment.ParseCropMode reads it:
+	// "random" (a training view: random resized crop and flip; "" means
+	// random), "center" (an evaluation view: the centred square, resized) or
+	// "none" (the whole image, which must then already be Size×Size).
 	Crop string
 	// NoFlip turns off the random crop's horizontal flip.
 	NoFlip bool
@@ -55,32 +57,34 @@ type Config struct {
 func (c *Config) Validate() error {
 	switch {
 	case c.Input == "":
-		return fmt.Errorf("no --input")
+		return fmt.Errorf("pipelines: Input is empty: name the source to read")
 	case c.Output == "":
-		return fmt.Errorf("no --output")
+		return fmt.Errorf("pipelines: Output is empty: name the dataset prefix to write")
 	case c.Views < 1:
-		return fmt.Errorf("--views %d: want at least 1", c.Views)
+		return fmt.Errorf("pipelines: Views %d: want at least 1", c.Views)
 	case c.Epochs < 1:
-		return fmt.Errorf("--epochs %d: want at least 1", c.Epochs)
+		return fmt.Errorf("pipelines: Epochs %d: want at least 1", c.Epochs)
 	case c.Shards < 1:
-		return fmt.Errorf("--shards %d: want at least 1", c.Shards)
+		return fmt.Errorf("pipelines: Shards %d: want at least 1", c.Shards)
 	case c.Size < 1:
-		return fmt.Errorf("--size %d: want at least 1", c.Size)
+		return fmt.Errorf("pipelines: Size %d: want at least 1", c.Size)
 	case c.Channels != 1 && c.Channels != 3:
-		return fmt.Errorf("--channels %d: want 1 or 3", c.Channels)
-	case c.Format != shards.FormatPNG && c.Format != shards.FormatJPEG && c.Format != shards.FormatRaw:
-		return fmt.Errorf("--format %q: want png, jpeg or raw", c.Format)
-	case c.Format == shards.FormatJPEG && (c.Quality < 1 || c.Quality > 100):
-		return fmt.Errorf("--quality %d: want 1..100", c.Quality)
+		return fmt.Errorf("pipelines: Channels %d: want 1 or 3", c.Channels)
+	}
+	if _, err := shards.ParseViewFormat(string(c.Format)); err != nil {
+		return fmt.Errorf("pipelines: Format: %w", err)
+	}
+	if c.Format == shards.FormatJPEG && (c.Quality < 1 || c.Quality > 100) {
+		return fmt.Errorf("pipelines: Quality %d: want 1..100", c.Quality)
 	}
 	if _, ok := pngLevels[c.PNGCompression]; !ok {
-		return fmt.Errorf("--png-compression %q: want default, speed, best or none", c.PNGCompression)
+		return fmt.Errorf("pipelines: PNGCompression %q: want default, speed, best or none", c.PNGCompression)
 	}
-	if _, err := shards.ParseCompression(c.Compression); err != nil {
-		return fmt.Errorf("--compression: %w", err)
+	if _, err := c.compression(); err != nil {
+		return err
 	}
 	if _, err := ParseSource(c.Input, c.Split); err != nil {
-		return err
+		return fmt.Errorf("pipelines: %w", err)
 	}
 	if _, err := c.augmenter(); err != nil {
 		return err
@@ -88,21 +92,23 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// compression returns the shards' compression.
+func (c *Config) compression() (shards.Compression, error) {
+	comp, err := shards.ParseCompression(c.Compression)
+	if err != nil {
+		return comp, fmt.Errorf("pipelines: Compression: %w", err)
+	}
+	return comp, nil
+}
+
 func (c *Config) augmenter() (*augment.Augmenter, error) {
-	var crop augment.CropMode
-	switch c.Crop {
-	case "", "random":
-		crop = augment.CropRandom
-	case "center":
-		crop = augment.CropCenter
-	case "none":
-		crop = augment.CropNone
-	default:
-		return nil, fmt.Errorf("--crop %q: want random, center or none", c.Crop)
+	crop, err := augment.ParseCropMode(c.Crop)
+	if err != nil {
+		return nil, fmt.Errorf("pipelines: Crop: %w", err)
 	}
 	a, err := augment.New(c.Policy, augment.Options{Size: c.Size, Channels: c.Channels, MinArea: c.MinArea, Crop: crop, NoFlip: c.NoFlip})
 	if err != nil {
-		return nil, fmt.Errorf("--policy %q: %w", c.Policy, err)
+		return nil, fmt.Errorf("pipelines: Policy %q: %w", c.Policy, err)
 	}
 	return a, nil
 }
@@ -122,6 +128,7 @@ type keyedRecord struct {
 type processor struct {
 	cfg    Config
 	aug    *augment.Augmenter
+	crop   augment.CropMode
 	policy string
 	labels map[string]int64 // class name -> label, when classes are fixed
 }
@@ -131,7 +138,11 @@ func newProcessor(cfg Config) (*processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &processor{cfg: cfg, aug: a, policy: a.Policy().String()}
+	crop, err := augment.ParseCropMode(cfg.Crop)
+	if err != nil {
+		return nil, fmt.Errorf("pipelines: Crop: %w", err)
+	}
+	p := &processor{cfg: cfg, aug: a, crop: crop, policy: a.Policy().String()}
 	if len(cfg.Labels) > 0 {
 		p.labels = make(map[string]int64, len(cfg.Labels))
 		for i, l := range cfg.Labels {
@@ -170,8 +181,8 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 	}
 	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
 		return fmt.Errorf("empty image %v", b)
-	} else if p.cfg.Crop == "none" && (b.Dx() != p.cfg.Size || b.Dy() != p.cfg.Size) {
-		return fmt.Errorf("image is %d×%d: --crop none keeps an image's own size, which must be --size %d", b.Dx(), b.Dy(), p.cfg.Size)
+	} else if p.crop == augment.CropNone && (b.Dx() != p.cfg.Size || b.Dy() != p.cfg.Size) {
+		return fmt.Errorf("image is %d×%d: crop mode none keeps an image's own size, which must be the view size %d", b.Dx(), b.Dy(), p.cfg.Size)
 	}
 	if p.cfg.Views*p.cfg.Epochs > 1 {
 		img = augment.ToRGBA(img) // convert once, not once per view
@@ -227,7 +238,7 @@ func (p *processor) processUnit(ctx context.Context, kind SourceKind, u Unit, em
 	}
 }
 
-// pngLevels maps --png-compression to Go's PNG encoder levels. "speed"
+// pngLevels maps Config.PNGCompression to Go's PNG encoder levels. "speed"
 // encodes several times faster than "default" for somewhat larger files.
 var pngLevels = map[string]png.CompressionLevel{
 	"": png.DefaultCompression, "default": png.DefaultCompression,
@@ -235,7 +246,7 @@ var pngLevels = map[string]png.CompressionLevel{
 }
 
 // encodeView encodes a view as PNG, JPEG or raw HWC bytes.
-func encodeView(img image.Image, format string, quality, channels int, level png.CompressionLevel) ([]byte, error) {
+func encodeView(img image.Image, format shards.ViewFormat, quality, channels int, level png.CompressionLevel) ([]byte, error) {
 	switch format {
 	case shards.FormatRaw:
 		return rawPixels(img, channels), nil

@@ -18,8 +18,20 @@ import (
 	"github.com/supcon/supcon/shards"
 )
 
-// Runners lists the runner names Run accepts.
-var Runners = []string{"prism", "direct", "universal", "dataflow"}
+var runners = [...]string{"prism", "direct", "universal", "dataflow"}
+
+// Runners returns the names of the runners Run accepts.
+func Runners() []string { return append([]string(nil), runners[:]...) }
+
+// CheckRunner reports an error unless Run accepts the runner name.
+func CheckRunner(name string) error {
+	for _, r := range runners {
+		if r == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("pipelines: unknown runner %q (want prism, direct, universal or dataflow)", name)
+}
 
 // Summary is what a finished run reports.
 type Summary struct {
@@ -72,6 +84,9 @@ func ResolveLabels(ctx context.Context, cfg *Config, labelsFile string) error {
 // when the runner works in this process. It returns once the dataset is
 // finalized, with counts from the manifest.
 func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) (*Summary, error) {
+	if err := CheckRunner(runner); err != nil {
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -231,7 +231,7 @@ func TestPNGCompressionLevels(t *testing.T) {
 		}
 	}
 	cfg := Config{Input: "d", Output: "o", Policy: "none", Views: 1, Epochs: 1, Shards: 1, Size: 8, Channels: 3, Format: "png", PNGCompression: "fastest"}
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `--png-compression "fastest"`) {
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `PNGCompression "fastest"`) {
 		t.Errorf("Validate: %v", err)
 	}
 }
@@ -250,7 +250,7 @@ func TestCropModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), "--crop none keeps an image's own size") {
+	if !strings.Contains(string(data), "crop mode none keeps an image's own size") {
 		t.Fatalf("images of another size were not rejected with the reason:\n%s", data)
 	}
 	center := treeConfig(t, filepath.Join(dir, "center", "val"))

@@ -19,9 +19,11 @@
 //     empty shards, removes leftovers and writes PREFIX.labels.txt and,
 //     last, PREFIX.manifest.json. DatasetWriter does all of it from one process.
 //   - Reading datasets: ExpandInputs turns files, globs and manifests into a
-//     file list, and MultiReader streams their records in bounded memory.
+//     file list, and MultiReader streams their records in bounded memory;
+//     FindManifest finds the manifest beside a shard, and Verify checks a
+//     dataset's files against it.
 //   - Files: every read and write goes through internal/storage, the one seam
 //     for local paths and gs:// URLs.
 //
-// The format is specified in the project's spec/shards.md.
+// The format is described in the repository's docs/format.md.
 package shards

@@ -93,9 +93,32 @@ func ExampleDatasetWriter() {
 		n++
 	}
 	fmt.Println("read back", n)
+
+	// Given only a shard, find its dataset's manifest and check the files against it.
+	files, err := shards.ExpandInputs(ctx, []string{shards.ShardGlob(prefix)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, mp, err := shards.FindManifest(ctx, files[0].Name); err != nil || mp != shards.ManifestPath(prefix) {
+		log.Fatal("no manifest found: ", err)
+	}
+	v, err := shards.Verify(ctx, files, shards.VerifyOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("verified", v.Records, "records,", v.ManifestShards, "shards against the manifest, classes", v.Classes)
 	// Output:
 	// 3 records in 2 shards: train-00000-of-00002.tfrecord.gz train-00001-of-00002.tfrecord.gz
 	// read back 3
+	// verified 3 records, 2 shards against the manifest, classes [{0 cat 2} {1 dog 1}]
+}
+
+// Split a shard's name into its parts.
+func ExampleParseShardPath() {
+	s, ok := shards.ParseShardPath("gs://bucket/data/train-00003-of-00016.tfrecord.gz")
+	fmt.Printf("%v %q %d of %d, %v\n", ok, s.Prefix, s.Index, s.Count, s.Compression)
+	// Output:
+	// true "gs://bucket/data/train" 3 of 16, gzip
 }
 
 // Decode a tf.train.Example and print it as canonical proto3 JSON.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Keys of the multiview record (spec/shards.md), and the ImageNet-style keys
+// Keys of the multiview record (docs/format.md), and the ImageNet-style keys
 // written beside them when a record holds one unaugmented view.
 const (
 	KeyID          = "image/id"
@@ -23,27 +23,65 @@ const (
 	KeyFormat      = "image/format"
 )
 
-// View formats of a multiview record.
+// ViewFormat is how a multiview record's views are encoded. Its value is
+// the name stored in the record's image/views/format and in the manifest's
+// view_format; a record read from a file may hold a name that is none of the
+// formats below, which Validate reports.
+type ViewFormat string
+
+// The view formats.
 const (
-	FormatPNG  = "png"
-	FormatJPEG = "jpeg"
-	FormatRaw  = "raw" // H*W*C uint8, row-major, HWC
+	FormatPNG  ViewFormat = "png"
+	FormatJPEG ViewFormat = "jpeg"
+	FormatRaw  ViewFormat = "raw" // H*W*C uint8, row-major, HWC
 )
+
+// ViewFormats returns the view formats' names: png, jpeg, raw.
+func ViewFormats() []string {
+	return []string{string(FormatPNG), string(FormatJPEG), string(FormatRaw)}
+}
+
+// ParseViewFormat parses "png", "jpeg" or "raw".
+func ParseViewFormat(s string) (ViewFormat, error) {
+	f := ViewFormat(s)
+	if !f.known() {
+		return "", fmt.Errorf("shards: unknown view format %q (want png, jpeg or raw)", s)
+	}
+	return f, nil
+}
+
+func (f ViewFormat) known() bool { return f == FormatPNG || f == FormatJPEG || f == FormatRaw }
+
+// String returns the format's name.
+func (f ViewFormat) String() string { return string(f) }
+
+// MarshalText returns the format's name.
+func (f ViewFormat) MarshalText() ([]byte, error) { return []byte(f), nil }
+
+// UnmarshalText parses a format's name as ParseViewFormat does.
+func (f *ViewFormat) UnmarshalText(b []byte) error {
+	v, err := ParseViewFormat(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
 
 // Multiview is one source image's record: V augmented views of the same
 // size and format, with its label and how the views were made.
 type Multiview struct {
-	ID        string   // stable id of the source image
-	Label     int64    // class index, 0-based, per labels.txt
-	ClassText string   // class name
-	Views     [][]byte // the V encoded views
-	Format    string   // FormatPNG, FormatJPEG or FormatRaw
-	Height    int      // of every view
-	Width     int      // of every view
-	Channels  int      // of every view: 1 (gray) or 3 (RGB)
-	Policy    string   // canonical augmentation policy spec
-	Seed      int64    // the run's seed
-	Epoch     int64    // which augmentation pass the record belongs to
+	ID        string     // stable id of the source image
+	Label     int64      // class index, 0-based, per labels.txt
+	ClassText string     // class name
+	Views     [][]byte   // the V encoded views
+	Format    ViewFormat // FormatPNG, FormatJPEG or FormatRaw
+	Height    int        // of every view
+	Width     int        // of every view
+	Channels  int        // of every view: 1 (gray) or 3 (RGB)
+	Policy    string     // canonical augmentation policy spec
+	Seed      int64      // the run's seed
+	Epoch     int64      // which augmentation pass the record belongs to
 }
 
 // SchemaError reports a record that is not a valid multiview record.
@@ -133,7 +171,7 @@ func (m *Multiview) Example() *Example {
 		KeyLabel:       Int64Feature(m.Label),
 		KeyClassText:   StringFeature(m.ClassText),
 		KeyViews:       BytesFeature(m.Views...),
-		KeyViewsFormat: StringFeature(m.Format),
+		KeyViewsFormat: StringFeature(string(m.Format)),
 		KeyHeight:      Int64Feature(int64(m.Height)),
 		KeyWidth:       Int64Feature(int64(m.Width)),
 		KeyChannels:    Int64Feature(int64(m.Channels)),
@@ -143,7 +181,7 @@ func (m *Multiview) Example() *Example {
 	}
 	if len(m.Views) == 1 && m.Policy == "none" && m.Format != FormatRaw {
 		f[KeyEncoded] = BytesFeature(m.Views[0])
-		f[KeyFormat] = StringFeature(m.Format)
+		f[KeyFormat] = StringFeature(string(m.Format))
 	}
 	return &Example{Features: f}
 }
@@ -193,7 +231,7 @@ func MultiviewFromExample(e *Example) (*Multiview, error) {
 	if b, err = get(KeyViewsFormat); err != nil {
 		return nil, err
 	}
-	m.Format = string(b)
+	m.Format = ViewFormat(b)
 	for _, kv := range []struct {
 		key string
 		dst *int

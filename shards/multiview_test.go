@@ -2,6 +2,7 @@ package shards
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,28 @@ func TestMultiviewSchemaErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+func TestViewFormatVocabulary(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want ViewFormat
+		ok   bool
+	}{
+		{"png", FormatPNG, true}, {"jpeg", FormatJPEG, true}, {"raw", FormatRaw, true},
+		{"", "", false}, {"jpg", "", false}, {"PNG", "", false},
+	} {
+		got, err := ParseViewFormat(tc.in)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("ParseViewFormat(%q) = %q, %v", tc.in, got, err)
+		}
+		var u ViewFormat
+		if err := u.UnmarshalText([]byte(tc.in)); u != tc.want || (err == nil) != tc.ok {
+			t.Errorf("UnmarshalText(%q) = %q, %v", tc.in, u, err)
+		}
+	}
+	if fmt.Sprint(ViewFormats()) != "[png jpeg raw]" {
+		t.Errorf("ViewFormats() = %v", ViewFormats())
 	}
 }

@@ -3,12 +3,15 @@ package shards
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/supcon/supcon/internal/storage"
 	"hash/fnv"
+	"io/fs"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/supcon/supcon/internal/storage"
 )
 
 // ShardPath returns the name of shard i of n of the dataset at prefix:
@@ -35,19 +38,51 @@ func TempDir(prefix string) string { return prefix + ".temp" }
 
 var shardNameRE = regexp.MustCompile(`^(.*)-(\d{5,})-of-(\d{5,})\.tfrecord(\.gz|\.zz)?$`)
 
+// ShardName is what a shard's name says of it: the parts ShardPath joins.
+type ShardName struct {
+	Prefix      string      // the dataset's prefix, folder included
+	Index       int         // the shard's index, from 0
+	Count       int         // the number of shards in the dataset
+	Compression Compression // as the name's extension says
+}
+
 // ParseShardPath splits a shard's name into its dataset prefix, index, count
-// and compression. ok is false if the name does not follow ShardPath's pattern.
-func ParseShardPath(name string) (prefix string, i, n int, c Compression, ok bool) {
+// and compression. ok is false if the name does not follow ShardPath's
+// pattern or its index is not below its count.
+func ParseShardPath(name string) (s ShardName, ok bool) {
 	m := shardNameRE.FindStringSubmatch(name)
 	if m == nil {
-		return "", 0, 0, None, false
+		return ShardName{}, false
 	}
 	i, err1 := strconv.Atoi(m[2])
 	n, err2 := strconv.Atoi(m[3])
 	if err1 != nil || err2 != nil || i >= n {
-		return "", 0, 0, None, false
+		return ShardName{}, false
 	}
-	return m[1], i, n, CompressionOf(name), true
+	return ShardName{Prefix: m[1], Index: i, Count: n, Compression: CompressionOf(name)}, true
+}
+
+// FindManifest returns the manifest of the dataset a shard belongs to,
+// PREFIX.manifest.json beside it, and that manifest's name. It returns no
+// manifest and no error when the name is not a shard's (see ParseShardPath)
+// or when no manifest lies beside the shard: the dataset may be one without,
+// or still being written.
+func FindManifest(ctx context.Context, shard string) (*Manifest, string, error) {
+	s, ok := ParseShardPath(shard)
+	if !ok {
+		return nil, "", nil
+	}
+	mp := ManifestPath(s.Prefix)
+	if _, err := storage.For(mp).Stat(ctx, mp); errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nil
+	} else if err != nil {
+		return nil, "", fmt.Errorf("looking for the manifest of %s: %w", shard, err)
+	}
+	m, err := ReadManifest(ctx, mp)
+	if err != nil {
+		return nil, "", err
+	}
+	return m, mp, nil
 }
 
 // ShardOf returns the shard, of n, that the record with the given id goes
@@ -72,11 +107,11 @@ type Manifest struct {
 	Seed        int64            `json:"seed"`
 	Views       int              `json:"views,omitempty"`
 	Epochs      int              `json:"epochs,omitempty"`
-	ViewFormat  string           `json:"view_format,omitempty"`
+	ViewFormat  ViewFormat       `json:"view_format,omitempty"`
 	Height      int              `json:"height,omitempty"`
 	Width       int              `json:"width,omitempty"`
 	Channels    int              `json:"channels,omitempty"`
-	Compression string           `json:"compression"`
+	Compression Compression      `json:"compression"`
 	Records     int64            `json:"records"`
 	Classes     []string         `json:"classes,omitempty"`
 	ClassCounts map[string]int64 `json:"class_counts,omitempty"`
@@ -115,7 +150,7 @@ func ReadManifest(ctx context.Context, name string) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest %s: %w", name, err)
 	}
 	if !strings.HasPrefix(m.Format, "supcon-multiview/") {
-		return nil, fmt.Errorf("manifest %s: format %q is not a supcon manifest", name, m.Format)
+		return nil, fmt.Errorf("shards: manifest %s: format %q is not a supcon manifest", name, m.Format)
 	}
 	return &m, nil
 }
@@ -136,10 +171,10 @@ func ReadLabels(ctx context.Context, name string) ([]string, error) {
 		l = strings.TrimSuffix(l, "\r")
 		labels[i] = l
 		if l == "" {
-			return nil, fmt.Errorf("labels %s: line %d is empty", name, i+1)
+			return nil, fmt.Errorf("shards: labels %s: line %d is empty", name, i+1)
 		}
 		if j, dup := seen[l]; dup {
-			return nil, fmt.Errorf("labels %s: class %q on lines %d and %d", name, l, j+1, i+1)
+			return nil, fmt.Errorf("shards: labels %s: class %q on lines %d and %d", name, l, j+1, i+1)
 		}
 		seen[l] = i
 	}

@@ -48,7 +48,7 @@ func ExpandInputs(ctx context.Context, inputs []string) ([]storage.FileInfo, err
 			return nil, err
 		}
 		if len(matches) == 0 {
-			return nil, fmt.Errorf("%s: no files match", in)
+			return nil, fmt.Errorf("shards: %s: no files match", in)
 		}
 		for _, f := range matches {
 			add(f)

@@ -38,17 +38,35 @@ const (
 	Zlib
 )
 
+var compressionNames = [...]string{None: "none", Gzip: "gzip", Zlib: "zlib"}
+
+// Compressions returns the compressions' names in order: none, gzip, zlib.
+func Compressions() []string { return append([]string(nil), compressionNames[:]...) }
+
 // String returns the compression's name as ParseCompression accepts it.
 func (c Compression) String() string {
-	switch c {
-	case None:
-		return "none"
-	case Gzip:
-		return "gzip"
-	case Zlib:
-		return "zlib"
+	if c >= 0 && int(c) < len(compressionNames) {
+		return compressionNames[c]
 	}
 	return fmt.Sprintf("Compression(%d)", int(c))
+}
+
+// MarshalText returns the compression's name; a value that is no compression is an error.
+func (c Compression) MarshalText() ([]byte, error) {
+	if c < 0 || int(c) >= len(compressionNames) {
+		return nil, fmt.Errorf("shards: unknown compression %d", int(c))
+	}
+	return []byte(compressionNames[c]), nil
+}
+
+// UnmarshalText parses a compression's name as ParseCompression does.
+func (c *Compression) UnmarshalText(b []byte) error {
+	v, err := ParseCompression(string(b))
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
 }
 
 // Ext returns the file-name suffix for the compression: "", ".gz" or ".zz".
@@ -73,7 +91,7 @@ func ParseCompression(s string) (Compression, error) {
 	case "zlib", "deflate", "zz":
 		return Zlib, nil
 	}
-	return None, fmt.Errorf("unknown compression %q (want none, gzip or zlib)", s)
+	return None, fmt.Errorf("shards: unknown compression %q (want none, gzip or zlib)", s)
 }
 
 // CompressionOf returns the compression that a file name's extension implies:
@@ -115,7 +133,7 @@ func NewWriter(w io.Writer, c Compression) *Writer {
 		tw.comp = zlib.NewWriter(w)
 	case None:
 	default:
-		tw.err = fmt.Errorf("tfrecord writer: unknown compression %v", c)
+		tw.err = fmt.Errorf("shards: tfrecord writer: unknown compression %v", c)
 	}
 	if tw.comp != nil {
 		tw.buf = bufio.NewWriterSize(tw.comp, 64<<10)
@@ -178,7 +196,7 @@ func (w *Writer) compName() string {
 }
 
 // ErrCorrupt is matched (with errors.Is) by every CorruptError.
-var ErrCorrupt = errors.New("corrupt TFRecord data")
+var ErrCorrupt = errors.New("shards: corrupt TFRecord data")
 
 // CorruptError reports bad data: where it is and what is wrong with it.
 type CorruptError struct {
@@ -274,7 +292,7 @@ func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
 		}
 		tr.dec = zr
 	default:
-		return nil, fmt.Errorf("%s: unknown compression %v", tr.name, opt.Compression)
+		return nil, fmt.Errorf("shards: %s: unknown compression %v", tr.name, opt.Compression)
 	}
 	tr.comp = true
 	tr.r = bufio.NewReaderSize(tr.dec, readBufferSize)

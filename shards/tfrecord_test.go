@@ -47,7 +47,7 @@ func frame(t testing.TB, c Compression, records ...[]byte) []byte {
 	return buf.Bytes()
 }
 
-// The framing vectors of spec/shards.md, written by TensorFlow.
+// The framing vectors of docs/format.md, written by TensorFlow.
 func TestFramingVectors(t *testing.T) {
 	for _, tc := range []struct {
 		records []string
@@ -285,3 +285,29 @@ func TestWriterCloseReportsError(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write(p []byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestCompressionVocabulary(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Compression
+		ok   bool
+	}{
+		{"", None, true}, {"none", None, true}, {"gzip", Gzip, true}, {"GZ", Gzip, true},
+		{"zlib", Zlib, true}, {"deflate", Zlib, true}, {"lz4", None, false},
+	} {
+		var c Compression
+		err := c.UnmarshalText([]byte(tc.in))
+		if c != tc.want || (err == nil) != tc.ok {
+			t.Errorf("UnmarshalText(%q) = %v, %v", tc.in, c, err)
+		}
+	}
+	for i, name := range Compressions() {
+		b, err := Compression(i).MarshalText()
+		if err != nil || string(b) != name || Compression(i).String() != name {
+			t.Errorf("Compression(%d) = %q, %v; want %q", i, b, err, name)
+		}
+	}
+	if _, err := Compression(9).MarshalText(); err == nil || Compression(9).String() != "Compression(9)" {
+		t.Errorf("Compression(9) marshalled as a name")
+	}
+}

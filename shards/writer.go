@@ -13,8 +13,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-
-	"github.com/supcon/supcon/internal/version"
 )
 
 // TempShard is a finished attempt at one shard: a complete file under the
@@ -58,7 +56,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // CreateShard starts a new attempt at shard index of n of the dataset at prefix.
 func CreateShard(ctx context.Context, prefix string, index, n int, c Compression) (*ShardWriter, error) {
 	if n <= 0 || index < 0 || index >= n {
-		return nil, fmt.Errorf("dataset %s: shard %d of %d is out of range", prefix, index, n)
+		return nil, fmt.Errorf("shards: dataset %s: shard %d of %d is out of range", prefix, index, n)
 	}
 	final := ShardPath(prefix, index, n, c)
 	tmp := storage.Join(TempDir(prefix), storage.Base(final)+".attempt-"+storage.RandomHex(8))
@@ -112,12 +110,14 @@ func (w *ShardWriter) Close() error {
 // Abort abandons the attempt and removes its temporary file.
 func (w *ShardWriter) Abort(ctx context.Context) error {
 	if w.file != nil {
-		w.file.Close()
+		// The attempt is being thrown away: what matters is that its file
+		// goes, which Remove below reports; a failed close changes nothing.
+		_ = w.file.Close()
 		w.file = nil
 	}
 	w.done = nil
 	if w.err == nil {
-		w.err = errors.New("shard writer aborted")
+		w.err = errors.New("shards: shard writer aborted")
 	}
 	if err := w.fsys.Remove(ctx, w.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -142,8 +142,11 @@ type FinalizeOptions struct {
 	Compression Compression
 	// Labels, when not nil, is written to PREFIX.labels.txt.
 	Labels []string
+	// Tool names the program that wrote the dataset, for the manifest's
+	// tool field (for example "supcon v1.2.3").
+	Tool string
 	// Manifest holds the dataset's description; Finalize fills in Format,
-	// Tool (if empty), Compression, Records and Shards, and writes it last.
+	// Tool, Compression, Records and Shards, and writes it last.
 	Manifest Manifest
 }
 
@@ -158,14 +161,14 @@ type FinalizeOptions struct {
 func Finalize(ctx context.Context, prefix string, done []TempShard, opt FinalizeOptions) (*Manifest, error) {
 	n := opt.NumShards
 	if n <= 0 {
-		return nil, fmt.Errorf("finalizing %s: %d shards", prefix, n)
+		return nil, fmt.Errorf("shards: finalizing %s: %d shards, want at least 1", prefix, n)
 	}
 	chosen := make(map[int]TempShard, n)
 	sorted := append([]TempShard(nil), done...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
 	for _, t := range sorted {
 		if t.Index < 0 || t.Index >= n {
-			return nil, fmt.Errorf("finalizing %s: attempt %s is for shard %d of %d", prefix, t.Path, t.Index, n)
+			return nil, fmt.Errorf("shards: finalizing %s: attempt %s is for shard %d of %d", prefix, t.Path, t.Index, n)
 		}
 		if _, ok := chosen[t.Index]; !ok {
 			chosen[t.Index] = t
@@ -174,10 +177,8 @@ func Finalize(ctx context.Context, prefix string, done []TempShard, opt Finalize
 	fsys := storage.For(prefix)
 	m := opt.Manifest
 	m.Format = ManifestFormat
-	if m.Tool == "" {
-		m.Tool = "supcon " + version.String()
-	}
-	m.Compression = opt.Compression.String()
+	m.Tool = opt.Tool
+	m.Compression = opt.Compression
 	m.Records = 0
 	m.Shards = make([]ShardInfo, n)
 	for i := 0; i < n; i++ {
@@ -236,7 +237,7 @@ func finalizeShard(ctx context.Context, fsys storage.FileSystem, final string, c
 		return info, fmt.Errorf("shard %d: %w", i, err)
 	}
 	if ok {
-		return info, fmt.Errorf("shard %d: attempt %s is missing and %s does not exist", i, t.Path, final)
+		return info, fmt.Errorf("shards: shard %d: attempt %s is missing and %s does not exist", i, t.Path, final)
 	}
 	// No attempt wrote this shard: it exists, empty, so that all N do.
 	f, err := fsys.Create(ctx, final)
@@ -338,7 +339,7 @@ type DatasetWriter struct {
 // NewDatasetWriter returns a writer of n shards at prefix.
 func NewDatasetWriter(prefix string, n int, c Compression) (*DatasetWriter, error) {
 	if n <= 0 {
-		return nil, fmt.Errorf("dataset %s: %d shards, want at least 1", prefix, n)
+		return nil, fmt.Errorf("shards: dataset %s: %d shards, want at least 1", prefix, n)
 	}
 	return &DatasetWriter{prefix: prefix, n: n, c: c, shards: make([]*ShardWriter, n)}, nil
 }
@@ -346,7 +347,7 @@ func NewDatasetWriter(prefix string, n int, c Compression) (*DatasetWriter, erro
 // Write appends a record to shard i, creating the shard's attempt on first use.
 func (d *DatasetWriter) Write(ctx context.Context, i int, record []byte) error {
 	if i < 0 || i >= d.n {
-		return fmt.Errorf("dataset %s: shard %d of %d is out of range", d.prefix, i, d.n)
+		return fmt.Errorf("shards: dataset %s: shard %d of %d is out of range", d.prefix, i, d.n)
 	}
 	if d.shards[i] == nil {
 		w, err := CreateShard(ctx, d.prefix, i, d.n, d.c)
@@ -358,8 +359,9 @@ func (d *DatasetWriter) Write(ctx context.Context, i int, record []byte) error {
 	return d.shards[i].Write(record)
 }
 
-// Finalize closes every shard and finalizes the dataset (see Finalize).
-// On error the temporary files are left for a later attempt or Abort.
+// Finalize closes every shard and finalizes the dataset (see Finalize), with
+// m.Tool as the tool that wrote it. On error the temporary files are left for
+// a later attempt or Abort.
 func (d *DatasetWriter) Finalize(ctx context.Context, labels []string, m Manifest) (*Manifest, error) {
 	var done []TempShard
 	for _, w := range d.shards {
@@ -369,10 +371,10 @@ func (d *DatasetWriter) Finalize(ctx context.Context, labels []string, m Manifes
 		if err := w.Close(); err != nil {
 			return nil, err
 		}
-		t, _ := w.Result()
+		t, _ := w.Result() // always there after a good Close
 		done = append(done, t)
 	}
-	return Finalize(ctx, d.prefix, done, FinalizeOptions{NumShards: d.n, Compression: d.c, Labels: labels, Manifest: m})
+	return Finalize(ctx, d.prefix, done, FinalizeOptions{NumShards: d.n, Compression: d.c, Labels: labels, Tool: m.Tool, Manifest: m})
 }
 
 // Abort removes every temporary file the writer made.

@@ -27,13 +27,22 @@ func TestShardNames(t *testing.T) {
 	if LabelsPath("out/train") != "out/train.labels.txt" || ManifestPath("out/train") != "out/train.manifest.json" {
 		t.Errorf("labels or manifest path wrong")
 	}
-	p, i, n, c, ok := ParseShardPath("gs://b/x/train-00015-of-00016.tfrecord.zz")
-	if !ok || p != "gs://b/x/train" || i != 15 || n != 16 || c != Zlib {
-		t.Errorf("ParseShardPath = %q %d %d %v %v", p, i, n, c, ok)
-	}
-	for _, bad := range []string{"train-00016-of-00016.tfrecord", "train-1-of-2.tfrecord", "train.tfrecord"} {
-		if _, _, _, _, ok := ParseShardPath(bad); ok {
-			t.Errorf("ParseShardPath(%q) accepted", bad)
+	for _, tc := range []struct {
+		name string
+		want ShardName
+		ok   bool
+	}{
+		{"gs://b/x/train-00015-of-00016.tfrecord.zz", ShardName{"gs://b/x/train", 15, 16, Zlib}, true},
+		{"out/val-00000-of-00001.tfrecord", ShardName{"out/val", 0, 1, None}, true},
+		{"a-b-00002-of-00100000.tfrecord.gz", ShardName{"a-b", 2, 100000, Gzip}, true},
+		{"train-00016-of-00016.tfrecord", ShardName{}, false},
+		{"train-1-of-2.tfrecord", ShardName{}, false},
+		{"train.tfrecord", ShardName{}, false},
+		{"train-00000-of-00002.tfrecord.bz2", ShardName{}, false},
+	} {
+		got, ok := ParseShardPath(tc.name)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseShardPath(%q) = %+v, %v; want %+v, %v", tc.name, got, ok, tc.want, tc.ok)
 		}
 	}
 	counts := make([]int, 4)
@@ -116,7 +125,7 @@ func TestDatasetWriteAndRead(t *testing.T) {
 		dir := t.TempDir()
 		prefix := filepath.Join(dir, "train")
 		man := writeDataset(t, prefix, 4, 50, c)
-		if man.Records != 50 || len(man.Shards) != 4 || man.Format != ManifestFormat || man.Compression != c.String() {
+		if man.Records != 50 || len(man.Shards) != 4 || man.Format != ManifestFormat || man.Compression != c {
 			t.Errorf("manifest: %+v", man)
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))

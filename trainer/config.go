@@ -159,8 +159,8 @@ func describeData(ctx context.Context, d *input.Dataset) (*dataInfo, error) {
 	man := d.Manifest()
 	if man == nil {
 		if files := d.Files(); len(files) > 0 {
-			if prefix, _, _, _, ok := shards.ParseShardPath(files[0]); ok {
-				if m, err := shards.ReadManifest(ctx, shards.ManifestPath(prefix)); err == nil {
+			if s, ok := shards.ParseShardPath(files[0]); ok {
+				if m, err := shards.ReadManifest(ctx, shards.ManifestPath(s.Prefix)); err == nil {
 					man = m
 				}
 			}

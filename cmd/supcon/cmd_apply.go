@@ -80,18 +80,11 @@ func augNew(policy string, size int, crop string, channels int, minArea float64)
 	if policy == "" {
 		return nil, usageErrorf("--policy is required (e.g. --policy autoaugment:imagenet)")
 	}
-	opt := augment.Options{Size: size, Channels: channels, MinArea: minArea}
-	switch crop {
-	case "random":
-		opt.Crop = augment.CropRandom
-	case "center":
-		opt.Crop = augment.CropCenter
-	case "none":
-		opt.Crop = augment.CropNone
-	default:
-		return nil, usageErrorf("--crop %q: want random, center or none", crop)
+	mode, err := augment.ParseCropMode(crop)
+	if err != nil {
+		return nil, usageErrorf("--crop: %v", err)
 	}
-	aug, err := augment.New(policy, opt)
+	aug, err := augment.New(policy, augment.Options{Size: size, Channels: channels, MinArea: minArea, Crop: mode})
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -57,8 +58,7 @@ func augWriteImage(path string, img image.Image) error {
 		err = jpeg.Encode(tmp, img, &jpeg.Options{Quality: 95})
 	}
 	if err != nil {
-		tmp.Close()
-		return fmt.Errorf("encode %s: %w", path, err)
+		return errors.Join(fmt.Errorf("encode %s: %w", path, err), tmp.Close())
 	}
 	if err := tmp.Close(); err != nil {
 		return err

@@ -117,7 +117,7 @@ func TestApplyErrors(t *testing.T) {
 		{[]string{"--policy", "autoaugment:foo", in, out}, 2, `unknown autoaugment policy "foo"`},
 		{[]string{"--policy", "none", in}, 2, "apply takes IN and OUT, got 1"},
 		{[]string{"--policy", "none", in, filepath.Join(dir, "o.bmp")}, 2, `unknown extension ".bmp"`},
-		{[]string{"--policy", "none", "--crop", "middle", in, out}, 2, `--crop "middle"`},
+		{[]string{"--policy", "none", "--crop", "middle", in, out}, 2, `--crop: augment: unknown crop mode "middle"`},
 		{[]string{"--policy", "none", "--size", "0", in, out}, 2, "size 0"},
 		{[]string{"--policy", "none", filepath.Join(dir, "missing.jpg"), out}, 1, "missing.jpg"},
 		{[]string{"--policy", "none", filepath.Join(augTestdata, "README.md"), out}, 1, "decode"},

@@ -52,18 +52,18 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.IntVar(&cfg.Epochs, "epochs", 1, "augmentation passes; each gets its own views and shards")
 	fs.IntVar(&cfg.Shards, "shards", 16, "shards per epoch")
 	fs.IntVar(&cfg.Size, "size", 224, "side of every square view, in pixels")
-	fs.StringVar(&cfg.Format, "format", "png", "view encoding: png, jpeg or raw (H*W*C bytes)")
+	fs.TextVar(&cfg.Format, "format", shards.FormatPNG, "view encoding: "+strings.Join(shards.ViewFormats(), ", ")+" (raw: H*W*C bytes)")
 	fs.IntVar(&cfg.Quality, "quality", 95, "JPEG quality, with --format jpeg")
 	fs.StringVar(&cfg.PNGCompression, "png-compression", "default", "PNG compression, with --format png: default, speed (several times faster, larger files), best or none")
 	fs.IntVar(&cfg.Channels, "channels", 3, "1 (gray) or 3 (RGB)")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "the run's seed: with image id, view and epoch it fixes every view")
 	fs.StringVar(&cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")
-	fs.StringVar(&cfg.Compression, "compression", "none", "shard compression: none, gzip or zlib")
+	fs.StringVar(&cfg.Compression, "compression", "none", "shard compression: "+strings.Join(shards.Compressions(), ", "))
 	fs.Float64Var(&cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
 	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
 	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
-	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners, ", "))
+	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
 	bindBeamFlags(fs)
 	if err := s.parse(fs, args); err != nil {
 		return err
@@ -71,23 +71,19 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
-	if cfg.Input == "" || cfg.Output == "" {
-		return usageErrorf("--input and --output are required")
-	}
-	known := false
-	for _, r := range pipelines.Runners {
-		known = known || r == runner
-	}
-	if !known {
-		return usageErrorf("--runner %q: want one of %s", runner, strings.Join(pipelines.Runners, ", "))
-	}
-	if err := pipelines.ResolveLabels(ctx, &cfg, labels); err != nil {
-		return err
+	if err := pipelines.CheckRunner(runner); err != nil {
+		return usageErrorf("--runner: %v", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
-	policy, _ := augment.Parse(cfg.Policy) // Validate has parsed it
+	if err := pipelines.ResolveLabels(ctx, &cfg, labels); err != nil {
+		return err
+	}
+	policy, err := augment.Parse(cfg.Policy)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(s.Err, "augment: %s -> %s, %d classes, policy %s, %d views x %d epochs, %d shards per epoch, runner %s\n",
 		cfg.Input, cfg.Output, len(cfg.Labels), policy, cfg.Views, cfg.Epochs, cfg.Shards, runner)
 	sum, err := pipelines.Run(ctx, cfg, runner, s.Err)

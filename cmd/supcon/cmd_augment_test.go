@@ -49,12 +49,15 @@ func TestAugmentUsageErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"augment", "--output", out}, 2, "--input and --output are required"},
-		{[]string{"augment", "--input", tree, "--output", out, "--runner", "spark"}, 2, `--runner "spark"`},
-		{[]string{"augment", "--input", tree, "--output", out, "--format", "tiff"}, 2, `--format "tiff"`},
-		{[]string{"augment", "--input", tree, "--output", out, "--views", "0"}, 2, "--views 0"},
-		{[]string{"augment", "--input", tree, "--output", out, "--policy", "autoaugment:nope"}, 2, `--policy "autoaugment:nope"`},
-		{[]string{"augment", "--input", "imagenet:/x", "--output", out}, 1, `unknown source kind "imagenet"`},
+		{[]string{"augment", "--output", out}, 2, "pipelines: Input is empty"},
+		{[]string{"augment", "--input", tree}, 2, "pipelines: Output is empty"},
+		{[]string{"augment", "--input", tree, "--output", out, "--runner", "spark"}, 2, `--runner: pipelines: unknown runner "spark"`},
+		{[]string{"augment", "--input", tree, "--output", out, "--format", "tiff"}, 2, `invalid value "tiff" for flag -format: shards: unknown view format "tiff"`},
+		{[]string{"augment", "--input", tree, "--output", out, "--compression", "lz4"}, 2, `Compression: shards: unknown compression "lz4"`},
+		{[]string{"augment", "--input", tree, "--output", out, "--crop", "middle"}, 2, `Crop: augment: unknown crop mode "middle"`},
+		{[]string{"augment", "--input", tree, "--output", out, "--views", "0"}, 2, "pipelines: Views 0: want at least 1"},
+		{[]string{"augment", "--input", tree, "--output", out, "--policy", "autoaugment:nope"}, 2, `pipelines: Policy "autoaugment:nope"`},
+		{[]string{"augment", "--input", "imagenet:/x", "--output", out}, 2, `unknown source kind "imagenet"`},
 		{[]string{"augment", "--input", "/no/such/dir", "--output", out}, 1, "/no/such/dir"},
 		{[]string{"augment", "--input", tree, "--output", out, "--labels", "/no/labels.txt"}, 1, "/no/labels.txt"},
 	} {

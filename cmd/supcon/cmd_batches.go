@@ -89,12 +89,8 @@ func runBatches(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("unexpected arguments %q: the dataset goes in --data", fs.Args())
 	case data == "":
 		return usageErrorf("no --data")
-	case bopt.P <= 0 || bopt.K <= 0 || bopt.V <= 0:
-		return usageErrorf("--p, --k and --views must each be at least 1 (got %d, %d, %d)", bopt.P, bopt.K, bopt.V)
-	case count < 0 || bopt.Epochs < 0:
-		return usageErrorf("--count %d or --epochs %d is negative", count, bopt.Epochs)
-	case opt.World < 1 || opt.Rank < 0 || opt.Rank >= opt.World:
-		return usageErrorf("--rank %d --world %d: want 0 <= rank < world", opt.Rank, opt.World)
+	case count < 0:
+		return usageErrorf("--count %d is negative", count)
 	}
 	var err error
 	if opt.Corrupt, err = input.ParseCorruptPolicy(corrupt); err != nil {

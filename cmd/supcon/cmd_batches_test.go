@@ -174,8 +174,10 @@ func TestBatchesErrors(t *testing.T) {
 		want string
 	}{
 		{"no data", []string{"--p", "2", "--k", "2", "--views", "2"}, 2, "no --data"},
-		{"zero k", []string{"--data", data, "--p", "2", "--views", "2"}, 2, "at least 1"},
-		{"rank out of world", []string{"--data", data, "--p", "2", "--k", "2", "--views", "2", "--rank", "2", "--world", "2"}, 2, "want 0 <= rank < world"},
+		{"zero k", []string{"--data", data, "--p", "2", "--views", "2"}, 1, "each must be at least 1"},
+		{"rank out of world", []string{"--data", data, "--p", "2", "--k", "2", "--views", "2", "--rank", "2", "--world", "2"}, 1, "want 0 <= rank < world"},
+		{"negative count", []string{"--data", data, "--p", "2", "--k", "2", "--views", "2", "--count", "-1"}, 2, "--count -1 is negative"},
+		{"negative epochs", []string{"--data", data, "--p", "2", "--k", "2", "--views", "2", "--epochs", "-1"}, 1, "-1 epochs is negative"},
 		{"bad policy", []string{"--data", data, "--p", "2", "--k", "2", "--views", "2", "--corrupt", "ignore"}, 2, "want fail or skip"},
 		{"stray argument", []string{"--data", data, "--p", "2", "--k", "2", "--views", "2", "extra"}, 2, "unexpected arguments"},
 		{"too many classes", []string{"--data", data, "--p", "4", "--k", "2", "--views", "2"}, 1, "the dataset has 3 classes, a batch needs P = 4"},

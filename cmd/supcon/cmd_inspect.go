@@ -4,14 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/supcon/supcon/internal/storage"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/supcon/supcon/internal/progress"
+	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -82,8 +81,15 @@ func runInspect(ctx context.Context, s *streams, args []string) error {
 		return verify(ctx, s, files, ropt)
 	}
 	out := bufio.NewWriter(s.Out)
-	defer out.Flush()
-	r := shards.NewMultiReader(ctx, files, ropt)
+	err = dump(shards.NewMultiReader(ctx, files, ropt), out, o)
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// dump prints up to o.limit records (all when 0), as JSON or one line each.
+func dump(r *shards.MultiReader, out *bufio.Writer, o inspectOptions) error {
 	defer r.Close()
 	for n := int64(0); o.limit == 0 || n < o.limit; n++ {
 		data, err := r.Next()
@@ -98,7 +104,7 @@ func runInspect(ctx context.Context, s *streams, args []string) error {
 			return fmt.Errorf("%s: offset %d: %w", r.File(), r.Offset(), err)
 		}
 		if o.json {
-			out.Write(ex.AppendJSON(nil))
+			out.Write(ex.AppendJSON(nil)) // a bufio.Writer keeps its first error for Flush
 			out.WriteByte('\n')
 			continue
 		}
@@ -164,137 +170,23 @@ func bytesPreview(b []byte) string {
 	return fmt.Sprintf("<%d bytes>", len(b))
 }
 
-// verifyCounts are what --verify reports.
-type verifyCounts struct {
-	files, records, multiview, other, views, bytes int64
-	perClass                                       map[int64]*classCount
-}
-
-type classCount struct {
-	name    string
-	records int64
-}
-
-// shardCheck holds what a manifest says of one shard, to compare with what is read.
-type shardCheck struct {
-	info  shards.ShardInfo
-	views int
-}
-
 func verify(ctx context.Context, s *streams, files []storage.FileInfo, ropt shards.MultiReaderOptions) error {
-	checks, err := manifestChecks(ctx, files)
-	if err != nil {
-		return err
-	}
-	c := verifyCounts{perClass: map[int64]*classCount{}}
-	var total int64
-	for _, f := range files {
-		total += f.Size
-	}
 	meter := progress.New(s.Err, "files", int64(len(files)))
-	for _, f := range files {
-		if err := verifyFile(ctx, f, ropt, checks[f.Name], &c); err != nil {
-			meter.Done()
-			return err
-		}
-		c.files++
-		meter.Add(1)
-	}
-	meter.Done()
-	fmt.Fprintf(s.Out, "OK: %d files, %d records (%d multiview, %d other), %d views, %d bytes\n",
-		c.files, c.records, c.multiview, c.other, c.views, c.bytes)
-	labels := make([]int64, 0, len(c.perClass))
-	for l := range c.perClass {
-		labels = append(labels, l)
-	}
-	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
-	for _, l := range labels {
-		fmt.Fprintf(s.Out, "  label %d %s: %d records\n", l, c.perClass[l].name, c.perClass[l].records)
-	}
-	if len(checks) > 0 {
-		fmt.Fprintf(s.Out, "  %d shards match their manifest (record counts and SHA-256)\n", len(checks))
-	}
-	return nil
-}
-
-// manifestChecks finds the manifest beside each shard named like
-// PREFIX-00000-of-00016.tfrecord and returns what it says of each shard.
-func manifestChecks(ctx context.Context, files []storage.FileInfo) (map[string]shardCheck, error) {
-	checks := map[string]shardCheck{}
-	loaded := map[string]bool{}
-	for _, f := range files {
-		prefix, _, _, _, ok := shards.ParseShardPath(f.Name)
-		if !ok || loaded[prefix] {
-			continue
-		}
-		loaded[prefix] = true
-		mpath := shards.ManifestPath(prefix)
-		if _, err := storage.For(mpath).Stat(ctx, mpath); err != nil {
-			continue // no manifest (yet): nothing to compare with
-		}
-		m, err := shards.ReadManifest(ctx, mpath)
-		if err != nil {
-			return nil, err
-		}
-		for i, p := range m.ShardPaths(mpath) {
-			checks[p] = shardCheck{info: m.Shards[i], views: m.Views}
-		}
-	}
-	return checks, nil
-}
-
-func verifyFile(ctx context.Context, f storage.FileInfo, ropt shards.MultiReaderOptions, check shardCheck, c *verifyCounts) error {
-	opt := shards.ReaderOptions{Compression: shards.CompressionOf(f.Name), MaxRecordBytes: ropt.MaxRecordBytes}
-	if ropt.ForceCompression {
-		opt.Compression = ropt.Compression
-	}
-	info, err := shards.ScanShard(ctx, f.Name, opt, func(data []byte, offset int64) error {
-		if err := c.count(data, check.views); err != nil {
-			return fmt.Errorf("%s: offset %d: %w", f.Name, offset, err)
-		}
-		return nil
+	v, err := shards.Verify(ctx, files, shards.VerifyOptions{
+		MultiReaderOptions: ropt,
+		FileDone:           func(storage.FileInfo) { meter.Add(1) },
 	})
-	if err != nil || check.info.Name == "" {
-		return err
-	}
-	if info.Records != check.info.Records {
-		return fmt.Errorf("%s: %d records, but the manifest says %d", f.Name, info.Records, check.info.Records)
-	}
-	if info.SHA256 != check.info.SHA256 {
-		return fmt.Errorf("%s: SHA-256 %s, but the manifest says %s", f.Name, info.SHA256, check.info.SHA256)
-	}
-	return nil
-}
-
-// count checks one record's schema (and its view count, when the manifest
-// gives one) and adds it to the counts.
-func (c *verifyCounts) count(data []byte, views int) error {
-	c.records++
-	c.bytes += int64(len(data))
-	ex, err := shards.UnmarshalExample(data)
+	meter.Done()
 	if err != nil {
 		return err
 	}
-	if !shards.IsMultiview(ex) {
-		c.other++
-		return nil
+	fmt.Fprintf(s.Out, "OK: %d files, %d records (%d multiview, %d other), %d views, %d bytes\n",
+		v.Files, v.Records, v.Multiview, v.Other, v.Views, v.Bytes)
+	for _, c := range v.Classes {
+		fmt.Fprintf(s.Out, "  label %d %s: %d records\n", c.Label, c.Name, c.Records)
 	}
-	m, err := shards.MultiviewFromExample(ex)
-	if err == nil && views > 0 {
-		err = m.CheckViews(views)
+	if v.ManifestShards > 0 {
+		fmt.Fprintf(s.Out, "  %d shards match their manifest (record counts and SHA-256)\n", v.ManifestShards)
 	}
-	if err != nil {
-		return err
-	}
-	c.multiview++
-	c.views += int64(len(m.Views))
-	cc := c.perClass[m.Label]
-	if cc == nil {
-		cc = &classCount{name: m.ClassText}
-		c.perClass[m.Label] = cc
-	} else if cc.name != m.ClassText {
-		return fmt.Errorf("record %q: label %d is class %q here but %q in an earlier record", m.ID, m.Label, m.ClassText, cc.name)
-	}
-	cc.records++
 	return nil
 }

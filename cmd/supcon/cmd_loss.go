@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/loss/npy"
@@ -145,24 +144,35 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 	case *keysPath != "" && o.Loss != loss.SupConOut && o.Loss != loss.SupConIn && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
 		return usageErrorf("--image-keys applies to supcon-out, supcon-in, simclr and npairs, not %v", o.Loss)
 	}
-	in, err := readLossFeatures(*features, o.Views)
+	data, shape, err := npy.ReadFloat32s(*features)
 	if err != nil {
-		return err
+		return fmt.Errorf("features: %w", err)
 	}
-	o.Views = in.views
-	if o.Loss == loss.NPairs && lf.views == 0 && in.shape3 == nil {
-		o.Views = 2
-		in.views = 2
+	in, err := loss.NewFeatures(data, shape, o.Views)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *features, err)
 	}
+	if o.Loss == loss.NPairs && lf.views == 0 && len(in.Shape) == 2 {
+		in.Views = 2 // an anchor and its positive
+	}
+	o.Views = in.Views
 	var labels []int
 	if *labelsPath != "" {
-		if labels, err = readLossLabels(*labelsPath, in); err != nil {
-			return err
+		v, shape, err := npy.ReadInts(*labelsPath)
+		if err != nil {
+			return fmt.Errorf("labels: %w", err)
+		}
+		if labels, err = in.RowLabels(v, shape); err != nil {
+			return fmt.Errorf("%s: %w", *labelsPath, err)
 		}
 	}
 	if *keysPath != "" {
-		if o.ImageKeys, err = readLossImageKeys(*keysPath, in); err != nil {
-			return err
+		v, shape, err := npy.ReadInts(*keysPath)
+		if err != nil {
+			return fmt.Errorf("image keys: %w", err)
+		}
+		if o.ImageKeys, err = in.RowImageKeys(v, shape); err != nil {
+			return fmt.Errorf("%s: %w", *keysPath, err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -170,20 +180,20 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 	}
 	var grad *loss.Matrix
 	if *gradOut != "" {
-		grad = &loss.Matrix{Rows: in.z.Rows, Cols: in.z.Cols, Data: make([]float32, len(in.z.Data))}
+		grad = &loss.Matrix{Rows: in.Z.Rows, Cols: in.Z.Cols, Data: make([]float32, len(in.Z.Data))}
 	}
-	res, err := loss.Compute(grad, in.z, labels, o)
+	res, err := loss.Compute(grad, in.Z, labels, o)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *features, err)
 	}
 	if grad != nil {
-		if err := writeLossGradient(*gradOut, grad.Data, in); err != nil {
-			return err
+		if err := npy.WriteFloat32File(*gradOut, in.Shape, in.InShape(grad.Data)); err != nil {
+			return fmt.Errorf("gradient: %w", err)
 		}
 	}
 	rep := lossReport{
-		Loss: o.Loss.String(), Value: res.Value, Rows: in.z.Rows, Dim: in.z.Cols,
-		Images: in.z.Rows / max(o.Views, 1), Views: max(o.Views, 1), Mode: o.Mode.String(),
+		Loss: o.Loss.String(), Value: res.Value, Rows: in.Z.Rows, Dim: in.Z.Cols,
+		Images: in.Z.Rows / max(o.Views, 1), Views: max(o.Views, 1), Mode: o.Mode.String(),
 		Temperature: res.Temperature, Scale: res.Scale, Anchors: res.Anchors, Counted: res.Counted,
 		WithoutPositives: res.WithoutPositives, NoPositivePair: res.NoPositivePair, GradOut: *gradOut,
 	}
@@ -196,134 +206,4 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 	}
 	_, err = fmt.Fprintf(s.Out, "%s\n", out)
 	return err
-}
-
-// lossInput is the features as view-major rows, and how to undo that.
-type lossInput struct {
-	z      loss.Matrix
-	views  int
-	shape3 []int // [B, V, d] when the file was 3-D, else nil
-}
-
-// readLossFeatures reads a [B, V, d] or [M, d] float array into view-major rows.
-func readLossFeatures(path string, views int) (lossInput, error) {
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		return lossInput{}, err
-	}
-	data, err := a.Float32s()
-	if err != nil {
-		return lossInput{}, fmt.Errorf("%s: features: %w", path, err)
-	}
-	switch len(a.Shape) {
-	case 2:
-		if views == 0 {
-			views = 1
-		}
-		return lossInput{z: loss.Matrix{Rows: a.Shape[0], Cols: a.Shape[1], Data: data}, views: views}, nil
-	case 3:
-		b, v, d := a.Shape[0], a.Shape[1], a.Shape[2]
-		if views != 0 && views != v {
-			return lossInput{}, usageErrorf("--views %d but %s has shape %v ([B, V, d] with V = %d)", views, path, a.Shape, v)
-		}
-		rows := make([]float32, len(data))
-		for bi := range b {
-			for vi := range v {
-				copy(rows[(vi*b+bi)*d:(vi*b+bi+1)*d], data[(bi*v+vi)*d:(bi*v+vi+1)*d])
-			}
-		}
-		return lossInput{z: loss.Matrix{Rows: b * v, Cols: d, Data: rows}, views: v, shape3: a.Shape}, nil
-	}
-	return lossInput{}, fmt.Errorf("%s: features have shape %v: want [B, V, d] or [M, d]", path, a.Shape)
-}
-
-// readLossLabels reads int labels, one per image or one per row, as one per row.
-func readLossLabels(path string, in lossInput) ([]int, error) {
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	labels, err := a.Ints()
-	if err != nil {
-		return nil, fmt.Errorf("%s: labels: %w", path, err)
-	}
-	m := in.z.Rows
-	b := m / max(in.views, 1)
-	switch {
-	case len(a.Shape) != 1:
-		return nil, fmt.Errorf("%s: labels have shape %v: want [B] or [M]", path, a.Shape)
-	case len(labels) == b:
-		return loss.RepeatLabels(labels, m/max(b, 1)), nil
-	case len(labels) == m && in.shape3 == nil:
-		return labels, nil
-	case in.shape3 != nil:
-		return nil, fmt.Errorf("%s: %d labels for features of shape %v: want one per image (%d)", path, len(labels), in.shape3, b)
-	}
-	return nil, fmt.Errorf("%s: %d labels for %d rows of %d images: want %d or %d", path, len(labels), m, b, b, m)
-}
-
-// readLossImageKeys reads int image keys, [B] one per image, [B, V] one per
-// image and view, or [M] one per row with [M, d] features, as one per row in
-// the view-major layout. Whether the views of an image agree is checked by
-// the loss.
-func readLossImageKeys(path string, in lossInput) ([]int, error) {
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := a.Ints()
-	if err != nil {
-		return nil, fmt.Errorf("%s: image keys: %w", path, err)
-	}
-	m := in.z.Rows
-	v := max(in.views, 1)
-	b := m / v
-	switch {
-	case len(a.Shape) == 2 && a.Shape[0] == b && a.Shape[1] == v:
-		rows := make([]int, m)
-		for bi := range b {
-			for vi := range v {
-				rows[vi*b+bi] = keys[bi*v+vi]
-			}
-		}
-		return rows, nil
-	case len(a.Shape) != 1:
-		return nil, fmt.Errorf("%s: image keys have shape %v: want [%d], [%d, %d] or [%d]", path, a.Shape, b, b, v, m)
-	case len(keys) == b:
-		return loss.RepeatLabels(keys, v), nil
-	case len(keys) == m && in.shape3 == nil:
-		return keys, nil
-	case in.shape3 != nil:
-		return nil, fmt.Errorf("%s: %d image keys for features of shape %v: want one per image (%d) or [%d, %d]", path, len(keys), in.shape3, b, b, v)
-	}
-	return nil, fmt.Errorf("%s: %d image keys for %d rows of %d images: want %d or %d", path, len(keys), m, b, b, m)
-}
-
-// writeLossGradient writes the view-major gradient rows with the features' shape.
-func writeLossGradient(path string, g []float32, in lossInput) (err error) {
-	shape := []int{in.z.Rows, in.z.Cols}
-	out := g
-	if in.shape3 != nil {
-		b, v, d := in.shape3[0], in.shape3[1], in.shape3[2]
-		shape = in.shape3
-		out = make([]float32, len(g))
-		for bi := range b {
-			for vi := range v {
-				copy(out[(bi*v+vi)*d:(bi*v+vi+1)*d], g[(vi*b+bi)*d:(vi*b+bi+1)*d])
-			}
-		}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("gradient: %w", err)
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("gradient %s: %w", path, cerr)
-		}
-	}()
-	if err := npy.WriteFloat32(f, shape, out); err != nil {
-		return fmt.Errorf("gradient %s: %w", path, err)
-	}
-	return nil
 }

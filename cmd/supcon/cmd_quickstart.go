@@ -45,7 +45,7 @@ func runQuickstart(ctx context.Context, s *streams, args []string) error {
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "pre-training epochs (and augmentation passes)")
 	fs.Float64Var(&o.LR, "lr", o.LR, "pre-training peak learning rate")
 	fs.IntVar(&o.LinearEpochs, "linear-epochs", o.LinearEpochs, "linear-classifier epochs")
-	fs.StringVar(&o.Runner, "runner", o.Runner, "Beam runner: "+strings.Join(pipelines.Runners, ", "))
+	fs.StringVar(&o.Runner, "runner", o.Runner, "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "seed of views, weights and batches")
 	if err := s.parse(fs, args); err != nil {
 		return err

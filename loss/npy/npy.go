@@ -408,3 +408,50 @@ func WriteFloat32(w io.Writer, shape []int, data []float32) error {
 	}
 	return nil
 }
+
+// ReadFloat32s reads the .npy file at path as float32 values (float64
+// converted, see Array.Float32s) and returns them with the array's shape.
+// Errors name the file.
+func ReadFloat32s(path string) ([]float32, []int, error) {
+	a, err := ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := a.Float32s()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, a.Shape, nil
+}
+
+// ReadInts reads the .npy file at path as ints (from int32 or int64) and
+// returns them with the array's shape. Errors name the file.
+func ReadInts(path string) ([]int, []int, error) {
+	a, err := ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := a.Ints()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, a.Shape, nil
+}
+
+// WriteFloat32File writes data as a float32 .npy file of the given shape at
+// path, reporting an error of closing the file too. Errors name the file.
+func WriteFloat32File(path string, shape []int, data []float32) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("%s: %w", path, cerr)
+		}
+	}()
+	if err := WriteFloat32(f, shape, data); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package npy
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -185,5 +186,58 @@ func TestReadFileNamesTheFile(t *testing.T) {
 	}
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.npy")); err == nil || !strings.Contains(err.Error(), "missing.npy") {
 		t.Errorf("ReadFile of a missing file: %v", err)
+	}
+}
+
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	f32 := filepath.Join(dir, "f.npy")
+	if err := WriteFloat32File(f32, []int{2, 2}, []float32{1, 2, 3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	i64 := filepath.Join(dir, "i.npy")
+	b := Header(Int64, []int{3})
+	for _, v := range []uint64{5, 6, 1<<64 - 1} {
+		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	if err := os.WriteFile(i64, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path string
+		ints       bool
+		want       string
+		err        string
+	}{
+		{"floats", f32, false, "[1 2 3 4] [2 2]", ""},
+		{"ints", i64, true, "[5 6 -1] [3]", ""},
+		{"floats as ints", f32, true, "", "f.npy: dtype <f4 is not an integer"},
+		{"ints as floats", i64, false, "", "i.npy: dtype <i8 is not a float"},
+		{"missing", filepath.Join(dir, "none.npy"), false, "", "none.npy"},
+	} {
+		var got string
+		var err error
+		if tc.ints {
+			var v, s []int
+			v, s, err = ReadInts(tc.path)
+			got = fmt.Sprint(v, s)
+		} else {
+			var v []float32
+			var s []int
+			v, s, err = ReadFloat32s(tc.path)
+			got = fmt.Sprint(v, s)
+		}
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %s, %v; want %s", tc.name, got, err, tc.want)
+		}
+	}
+	if err := WriteFloat32File(filepath.Join(dir, "no", "dir.npy"), []int{1}, []float32{1}); err == nil {
+		t.Errorf("WriteFloat32File into a missing folder succeeded")
 	}
 }

@@ -31,7 +31,7 @@ func benchDataset(b *testing.B, format string) string {
 		}
 		benchData.dir = dir
 	}
-	prefix, _ := dataSpec{shards: 16, counts: even(100, 41), views: 2, size: 32, format: format}.write(b, benchData.dir+"/"+format)
+	prefix, _ := dataSpec{shards: 16, counts: even(100, 41), views: 2, size: 32, format: shards.ViewFormat(format)}.write(b, benchData.dir+"/"+format)
 	benchData.prefix[format] = prefix
 	return prefix
 }
@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 // reports views per CPU-second of the process, which other load on a shared
 // machine does not change.
 func BenchmarkBatcher(b *testing.B) {
-	for _, format := range []string{shards.FormatRaw, shards.FormatPNG} {
+	for _, format := range []string{string(shards.FormatRaw), string(shards.FormatPNG)} {
 		b.Run(format, func(b *testing.B) {
 			prefix := benchDataset(b, format)
 			ctx := context.Background()
@@ -90,9 +90,9 @@ func BenchmarkBatcher(b *testing.B) {
 
 // BenchmarkDecodeView measures decoding one 32×32 RGB view.
 func BenchmarkDecodeView(b *testing.B) {
-	for _, format := range []string{shards.FormatRaw, shards.FormatPNG} {
+	for _, format := range []string{string(shards.FormatRaw), string(shards.FormatPNG)} {
 		b.Run(format, func(b *testing.B) {
-			sp := dataSpec{views: 1, size: 32, format: format}.withDefaults()
+			sp := dataSpec{views: 1, size: 32, format: shards.ViewFormat(format)}.withDefaults()
 			rec := sp.record(b, 0, 0)
 			dst := make([]uint8, 32*32*3)
 			b.SetBytes(int64(len(dst)))

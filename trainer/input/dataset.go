@@ -74,11 +74,12 @@ func share(names []string, epochs, rank, world int) ([][]string, error) {
 	for pos, name := range names {
 		g, j := 0, pos
 		if epochs > 1 {
-			_, i, n, _, ok := shards.ParseShardPath(name)
-			if !ok || n%epochs != 0 {
+			s, ok := shards.ParseShardPath(name)
+			if !ok || s.Count%epochs != 0 {
 				return nil, fmt.Errorf("%s: not shard i of n with n a multiple of the manifest's %d epochs", name, epochs)
 			}
-			g, j = i/(n/epochs), i%(n/epochs)
+			per := s.Count / epochs
+			g, j = s.Index/per, s.Index%per
 		}
 		sizes[g]++
 		if j%world == rank {
@@ -104,19 +105,18 @@ func findManifest(ctx context.Context, inputs []string, files []storage.FileInfo
 	}
 	prefix := ""
 	for _, f := range files {
-		p, _, _, _, ok := shards.ParseShardPath(f.Name)
-		if !ok || (prefix != "" && p != prefix) {
+		s, ok := shards.ParseShardPath(f.Name)
+		if !ok || (prefix != "" && s.Prefix != prefix) {
 			return nil, "", nil
 		}
-		prefix = p
+		prefix = s.Prefix
 	}
-	mp := shards.ManifestPath(prefix)
-	if _, err := storage.For(mp).Stat(ctx, mp); err != nil {
-		return nil, "", nil // no manifest beside the shards: nothing to check against
+	if len(files) == 0 {
+		return nil, "", nil
 	}
-	m, err := shards.ReadManifest(ctx, mp)
-	if err != nil {
-		return nil, "", err
+	m, mp, err := shards.FindManifest(ctx, files[0].Name)
+	if m == nil || err != nil {
+		return nil, "", err // no manifest beside the shards: nothing to check against
 	}
 	listed := map[string]bool{}
 	for _, p := range m.ShardPaths(mp) {

@@ -142,11 +142,11 @@ func (f *follower) look(ctx context.Context) (*shards.Manifest, error) {
 			return nil, fmt.Errorf("following %s: %w", f.prefix, err)
 		}
 		for _, m := range matches {
-			if _, _, n, c, ok := shards.ParseShardPath(m.Name); ok {
-				if f.world > n {
-					return nil, fmt.Errorf("following %s: %d shards cannot give each of %d ranks at least one", f.prefix, n, f.world)
+			if s, ok := shards.ParseShardPath(m.Name); ok {
+				if f.world > s.Count {
+					return nil, fmt.Errorf("following %s: %d shards cannot give each of %d ranks at least one", f.prefix, s.Count, f.world)
 				}
-				f.n, f.comp = n, c
+				f.n, f.comp = s.Count, s.Compression
 				break
 			}
 		}

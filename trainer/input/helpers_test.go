@@ -22,8 +22,8 @@ type dataSpec struct {
 	shards   int
 	counts   []int // images per class
 	views    int
-	format   string // shards.FormatRaw or shards.FormatPNG
-	size     int    // height = width
+	format   shards.ViewFormat // shards.FormatRaw or shards.FormatPNG
+	size     int               // height = width
 	channels int
 	comp     shards.Compression
 	epochs   int // augmentation epochs: shards e·N … e·N+N−1 hold epoch e
@@ -68,7 +68,7 @@ func pixels(id string, v, size, ch int) []byte {
 }
 
 // encodeView returns a view's stored bytes in the format.
-func encodeView(t testing.TB, format string, pix []byte, size, ch int) []byte {
+func encodeView(t testing.TB, format shards.ViewFormat, pix []byte, size, ch int) []byte {
 	if format == shards.FormatRaw {
 		return pix
 	}
