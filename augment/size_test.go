@@ -2,6 +2,7 @@ package augment
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"sync"
 	"testing"
@@ -168,5 +169,126 @@ func TestPixelScale(t *testing.T) {
 		if got := tt.k.cutoutPad(tt.level, tt.side); got != tt.cutout {
 			t.Errorf("%+v level %v at %d px: cutout %d, want %d", tt.k, tt.level, tt.side, got, tt.cutout)
 		}
+	}
+}
+
+// TestPixelsAbsAtReference checks that pixels=abs (TF's absolute pixels)
+// and the default agree exactly at 224 px, the side TF's constants are
+// for, and differ at 32 px, where the absolute pixels empty the frame.
+func TestPixelsAbsAtReference(t *testing.T) {
+	bounds := image.Rect(0, 0, 512, 384)
+	for _, tt := range []struct {
+		rel, abs string
+		same     int // the side where both give the same plans
+	}{
+		{"autoaugment:imagenet", "autoaugment:imagenet,pixels=abs", 224},
+		{"autoaugment:v0", "autoaugment:v0,pixels=abs", 224},
+		{"randaugment", "randaugment:pixels=abs", 224},
+		{"randaugment:n=3,m=7.5", "randaugment:n=3,m=7.5,pixels=abs", 224},
+		{"stacked-randaugment", "stacked-randaugment:pixels=abs", 224},
+		{"trivialaugment", "trivialaugment:pixels=abs", 224},
+		{"autoaugment:cifar10", "autoaugment:cifar10,pixels=abs", 0}, // CIFAR code's pixels, not TF's
+	} {
+		for _, size := range []int{tt.same, 32} {
+			if size == 0 {
+				continue
+			}
+			rel, err := New(tt.rel, Options{Size: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			abs, err := New(tt.abs, Options{Size: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			differ := 0
+			for seed := range 300 {
+				p, q := rel.Plan(bounds, int64(seed), "x", 0, 0).String(), abs.Plan(bounds, int64(seed), "x", 0, 0).String()
+				if p != q {
+					differ++
+					if size == tt.same {
+						t.Errorf("%s and %s at %d px, seed %d: %s vs %s", tt.rel, tt.abs, size, seed, p, q)
+					}
+				}
+			}
+			if size != tt.same && differ == 0 && tt.rel != "autoaugment:imagenet" {
+				t.Errorf("%s and %s agree on all 300 views at %d px: pixels has no effect", tt.rel, tt.abs, size)
+			}
+		}
+	}
+}
+
+// TestCIFARPixels checks that the CIFAR-10 and SVHN policies translate by
+// the original AutoAugment CIFAR code's whole pixels at 32 px: the level.
+func TestCIFARPixels(t *testing.T) {
+	for _, spec := range []string{"autoaugment:cifar10", "autoaugment:svhn"} {
+		a, err := New(spec, Options{Size: 32})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for seed := range 400 {
+			for _, op := range a.Plan(image.Rect(0, 0, 32, 32), int64(seed), "c", 0, 0).Ops {
+				var px float64
+				switch o := op.(type) {
+				case TranslateX:
+					px = o.Pixels
+				case TranslateY:
+					px = o.Pixels
+				default:
+					continue
+				}
+				seen++
+				if px != math.Trunc(px) || math.Abs(px) > 10 || px == 0 && spec == "autoaugment:cifar10" {
+					t.Errorf("%s seed %d: translation %v px, want a whole level 1..10", spec, seed, px)
+				}
+			}
+		}
+		if seen == 0 {
+			t.Errorf("%s: no translation in 400 views", spec)
+		}
+	}
+}
+
+// TestLost checks the lost-view measure on images whose grey-level
+// spread is known.
+func TestLost(t *testing.T) {
+	half := grayImage(4, 0, 0, 255, 255, 0, 0, 255, 255) // std 127.5
+	strip := newRGBA(32, 32)                             // fill with one column of content
+	fillRGBA(strip, 128)
+	for y := range 32 {
+		strip.Pix[y*strip.Stride], strip.Pix[y*strip.Stride+1], strip.Pix[y*strip.Stride+2] = 0, 0, 0
+	}
+	gray := image.NewGray(image.Rect(0, 0, 3, 1))
+	copy(gray.Pix, []uint8{10, 11, 12}) // std 0.82
+	dark := grayImage(2, 0, 3, 3, 0)    // std 1.5: a view darkened to black
+	edge := grayImage(2, 0, 4, 4, 0)    // std 2: not lost
+	tests := []struct {
+		name string
+		img  image.Image
+		std  float64
+		lost bool
+	}{
+		{"constant", grayImage(2, 128, 128, 128, 128), 0, true},
+		{"all fill", func() image.Image { m := newRGBA(28, 28); fillRGBA(m, 128); return m }(), 0, true},
+		{"half black half white", half, 127.5, false},
+		{"dark", dark, 1.5, true},
+		{"threshold", edge, 2, false},
+		{"gray image", gray, math.Sqrt(2.0 / 3), true},
+		{"empty", newRGBA(0, 0), 0, true},
+		{"colour, equal grey", rgbImage(2, [3]uint8{255, 0, 0}, [3]uint8{255, 0, 0}), 0, true},
+		{"sub-image", half.SubImage(image.Rect(0, 0, 2, 2)), 0, true},
+		{"NRGBA", image.NewNRGBA(image.Rect(0, 0, 3, 3)), 0, true},
+	}
+	for _, tt := range tests {
+		if got := GreyStdDev(tt.img); math.Abs(got-tt.std) > 1e-9 {
+			t.Errorf("%s: GreyStdDev = %v, want %v", tt.name, got, tt.std)
+		}
+		if got := Lost(tt.img); got != tt.lost {
+			t.Errorf("%s: Lost = %v, want %v", tt.name, got, tt.lost)
+		}
+	}
+	if s := GreyStdDev(strip); s < LostStdDev || Lost(strip) {
+		t.Errorf("a column of content in fill: std %v, lost %v; want kept", s, Lost(strip))
 	}
 }
