@@ -103,6 +103,14 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	src, err := ParseSource(cfg.Input, cfg.Split)
+	if err != nil {
+		return nil, err
+	}
+	missing, err := src.Missing(ctx) // fail before starting when no batch is there
+	if err != nil {
+		return nil, err
+	}
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, cfg)
 
@@ -138,12 +146,7 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 	if err != nil {
 		return nil, fmt.Errorf("running the augment pipeline on %s: %w", runner, err)
 	}
-	sum := &Summary{Seconds: time.Since(start).Seconds(), Lost: counterTotal(pr, lostViewsCounter)}
-	if src, err := ParseSource(cfg.Input, cfg.Split); err == nil {
-		if sum.Missing, err = src.Missing(ctx); err != nil {
-			return nil, err
-		}
-	}
+	sum := &Summary{Seconds: time.Since(start).Seconds(), Lost: counterTotal(pr, lostViewsCounter), Missing: missing}
 	man, err := shards.ReadManifest(ctx, shards.ManifestPath(cfg.Output))
 	if err != nil {
 		return nil, fmt.Errorf("the pipeline finished but its manifest is not readable: %w", err)

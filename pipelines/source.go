@@ -196,7 +196,8 @@ func (s Source) cifarFiles() ([]string, int) {
 
 // Missing returns the files of a CIFAR-10 training split that are absent
 // from the source's folder (the ones Units skips); nil for other sources,
-// and for a CIFAR-10 folder that has them all.
+// and for a CIFAR-10 folder that has them all. When none is there it
+// returns the error Units would.
 func (s Source) Missing(ctx context.Context) ([]string, error) {
 	if s.Kind != CIFAR10 && s.Kind != CIFAR100 {
 		return nil, nil
@@ -214,7 +215,15 @@ func (s Source) Missing(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("%s %s split: %w", s.Kind, s.Split, err)
 		}
 	}
+	if len(missing) == len(names) {
+		return nil, s.noCIFARFiles(names)
+	}
 	return missing, nil
+}
+
+// noCIFARFiles is the error for a CIFAR folder without any of the split's files.
+func (s Source) noCIFARFiles(names []string) error {
+	return fmt.Errorf("%s %s split: none of %s is in %s", s.Kind, s.Split, strings.Join(names, ", "), s.Path)
 }
 
 // cifarUnits lists the records of the split's files. The CIFAR-10 training
@@ -249,7 +258,7 @@ func (s Source) cifarUnits(ctx context.Context) ([]Unit, error) {
 		base += count
 	}
 	if len(missing) == len(names) {
-		return nil, fmt.Errorf("%s %s split: none of %s is in %s", s.Kind, s.Split, strings.Join(names, ", "), s.Path)
+		return nil, s.noCIFARFiles(names)
 	}
 	if len(missing) > 0 {
 		slog.Warn("CIFAR-10 training batches missing: reading the others", "folder", s.Path, "missing", strings.Join(missing, ","))

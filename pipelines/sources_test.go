@@ -139,6 +139,9 @@ func TestCIFAR10(t *testing.T) {
 	if _, err := src.Units(context.Background()); err == nil || !strings.Contains(err.Error(), "none of data_batch_1.bin, data_batch_2.bin") || !strings.Contains(err.Error(), dir) {
 		t.Errorf("no batches: %v", err)
 	}
+	if _, err := src.Missing(context.Background()); err == nil || !strings.Contains(err.Error(), "none of data_batch_1.bin") {
+		t.Errorf("no batches, Missing: %v", err)
+	}
 	write("data_batch_1.bin", 3, 0)
 	write("data_batch_2.bin", 3, 3)
 	// A batch that is not a whole number of records is an error naming it.
