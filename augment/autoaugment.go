@@ -103,13 +103,33 @@ func parseTable(text string) ([][]step, error) {
 type autoAugment struct {
 	name string
 	conv Convention
+	// abs keeps TF's pixel constants absolute at every view size (tf only).
+	abs bool
 }
 
 func (p autoAugment) String() string {
+	s := "autoaugment:" + p.name
 	if p.conv == TV {
-		return "autoaugment:" + p.name + ",convention=tv"
+		s += ",convention=tv"
 	}
-	return "autoaugment:" + p.name
+	if p.abs {
+		s += ",pixels=abs"
+	}
+	return s
+}
+
+// pixels returns how the policy's translations and cutouts follow the view
+// size in the tf convention: the ImageNet policies (imagenet, v0) are TF's
+// constants at 224 px, the CIFAR-10 and SVHN policies the original CIFAR
+// code's at 32 px; with pixels=abs, TF's constants in absolute pixels.
+func (p autoAugment) pixels() pixelScale {
+	switch {
+	case p.abs:
+		return tfAutoAugmentPixels.absolute()
+	case p.name == "cifar10" || p.name == "svhn":
+		return cifarAutoAugmentPixels
+	}
+	return tfAutoAugmentPixels
 }
 
 func (p autoAugment) Convention() Convention { return p.conv }
@@ -118,6 +138,7 @@ func (p autoAugment) Ops(r *rand.Rand, w, h int) []Op {
 	table := parsedTables[p.name]
 	sub := table[r.IntN(len(table))]
 	var ops []Op
+	k := p.pixels()
 	for _, s := range sub {
 		if !coin(r, s.prob) {
 			continue
@@ -127,7 +148,7 @@ func (p autoAugment) Ops(r *rand.Rand, w, h int) []Op {
 		if p.conv == TV {
 			op, err = tvOp(s.op, s.level, tvSpace{bins: 10}, r, w, h)
 		} else {
-			op, err = tfOp(s.op, float64(s.level), autoAugmentConsts, r, w, h)
+			op, err = tfOp(s.op, float64(s.level), k, r, w, h)
 		}
 		if err != nil {
 			panic(err) // the tables and the parser's checks guarantee this never happens

@@ -1,41 +1,60 @@
 package augment
 
 import (
+	"errors"
+	"fmt"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// photos decodes the test photographs once and converts them to RGBA, as
+// photos returns the test photographs (sorted by file name) as RGBA, as
 // PIL holds a decoded JPEG or PNG as RGB: the benchmarks, like
-// torchvision's, start from decoded images.
+// torchvision's, start from decoded images. They are decoded once per test
+// binary and shared: callers must not modify them.
 func photos(tb testing.TB) []*image.RGBA {
 	tb.Helper()
+	photosOnce.Do(func() { photosCache, photosErr = decodePhotos() })
+	if photosErr != nil {
+		tb.Fatal(photosErr)
+	}
+	return append([]*image.RGBA(nil), photosCache...)
+}
+
+var (
+	photosOnce  sync.Once
+	photosCache []*image.RGBA
+	photosErr   error
+)
+
+// decodePhotos decodes testdata's JPEG and PNG photographs.
+func decodePhotos() ([]*image.RGBA, error) {
 	paths, _ := filepath.Glob("testdata/*.[jp][pn]g")
 	if len(paths) == 0 {
-		tb.Fatal("no photographs in testdata")
+		return nil, errors.New("no photographs in testdata")
 	}
 	var out []*image.RGBA
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		m, _, err := image.Decode(f)
 		f.Close()
 		if err != nil {
-			tb.Fatalf("%s: %v", p, err)
+			return nil, fmt.Errorf("%s: %v", p, err)
 		}
 		rgba := newRGBA(m.Bounds().Dx(), m.Bounds().Dy())
 		convertInto(rgba, m, m.Bounds())
 		out = append(out, rgba)
 	}
-	return out
+	return out, nil
 }
 
 // benchView measures View (crop, resize, flip, policy) on the photographs,

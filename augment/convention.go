@@ -3,6 +3,7 @@ package augment
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 )
 
@@ -33,14 +34,87 @@ func (c Convention) fill() uint8 {
 	return 128
 }
 
-// tfConsts are TF's per-policy constants: translation in pixels and cutout
-// half-side at level 10.
-type tfConsts struct{ translate, cutout float64 }
+// pixelScale says how a policy's pixel-measured arguments (TranslateX/Y
+// and Cutout) follow the view's side in the tf convention: they are the
+// fraction of the side that the policy's reference implementation used at
+// its reference side (docs/policies.md, "Sizes").
+type pixelScale struct {
+	// translate is the translation and cutout the cutout half-side at
+	// level 10, in pixels of a view of side ref.
+	translate, cutout float64
+	// ref is the reference side; 0 means the constants are absolute pixels
+	// at every side (TF's augment.py as it is, spec "pixels=abs").
+	ref int
+	// whole says the reference works in whole pixels, int(level·max/10)
+	// (the original AutoAugment CIFAR code); otherwise translations are
+	// fractional and the cutout is truncated once, as TF's augment.py does.
+	whole bool
+}
 
 var (
-	autoAugmentConsts = tfConsts{translate: 250, cutout: 100}
-	randAugmentConsts = tfConsts{translate: 100, cutout: 40}
+	// tfAutoAugmentPixels are TF's AutoAugment constants (augment.py's
+	// translate_const 250, cutout_const 100), for 224 px ImageNet views.
+	tfAutoAugmentPixels = pixelScale{translate: 250, cutout: 100, ref: 224}
+	// tfRandAugmentPixels are TF's RandAugment constants (translate_const
+	// 100, cutout_const 40), for 224 px ImageNet views.
+	tfRandAugmentPixels = pixelScale{translate: 100, cutout: 40, ref: 224}
+	// cifarAutoAugmentPixels are the original AutoAugment CIFAR code's
+	// (tensorflow/models research/autoaugment augmentation_transforms.py,
+	// 32 px images): translate int_parameter(level, 10) pixels, cutout a
+	// square of side int_parameter(level, 20), i.e. half-side 10 at level 10.
+	cifarAutoAugmentPixels = pixelScale{translate: 10, cutout: 10, ref: 32, whole: true}
 )
+
+// absolute returns the constants as absolute pixels at every side.
+func (k pixelScale) absolute() pixelScale {
+	k.ref = 0
+	return k
+}
+
+// translatePixels is the translation at level (0..10) for a view whose side
+// along the translation is side. At side == ref (or when absolute) it is
+// exactly TF's (level/10)·translate, or the CIFAR code's whole pixels.
+func (k pixelScale) translatePixels(level float64, side int) float64 {
+	if k.whole {
+		return float64(wholePixels(level, k.translate, side, k.ref))
+	}
+	v := level / 10 * k.translate
+	if k.ref == 0 || side == k.ref {
+		return v
+	}
+	f, _ := scaled(v, side, k.ref).Float64()
+	return f
+}
+
+// cutoutPad is the cutout half-side at level for a view of side side: TF's
+// int((level/10)·cutout) scaled by side/ref before the one truncation.
+func (k pixelScale) cutoutPad(level float64, side int) int {
+	if k.whole {
+		return wholePixels(level, k.cutout, side, k.ref)
+	}
+	v := level / 10 * k.cutout
+	if k.ref == 0 {
+		return int(v)
+	}
+	r := scaled(v, side, k.ref)
+	return int(new(big.Int).Quo(r.Num(), r.Denom()).Int64())
+}
+
+// scaled returns v·side/ref exactly (v is finite and not negative).
+func scaled(v float64, side, ref int) *big.Rat {
+	r := new(big.Rat).SetFloat64(v)
+	return r.Mul(r, big.NewRat(int64(side), int64(ref)))
+}
+
+// wholePixels is int(level·atTen·side/(10·ref)) in exact integer arithmetic:
+// at side == ref the CIFAR code's int_parameter(level, atTen). ref 0 means
+// side is ignored. level is a whole level (AutoAugment's tables).
+func wholePixels(level, atTen float64, side, ref int) int {
+	if ref == 0 {
+		return int(level * atTen / 10)
+	}
+	return int(level) * int(atTen) * side / (10 * ref)
+}
 
 // signed returns v, negated with probability 1/2 (drawn from r).
 func signed(r *rand.Rand, v float64) float64 {
@@ -67,9 +141,10 @@ func magnitudeFreeOp(name string) (Op, bool) {
 }
 
 // tfOp builds the op name at TF level (0..10) with TF's level-to-argument
-// functions (tensorflow/models official/vision/ops/augment.py). Signs and
-// the cutout centre are drawn from r. w, h are the image size.
-func tfOp(name string, level float64, k tfConsts, r *rand.Rand, w, h int) (Op, error) {
+// functions (tensorflow/models official/vision/ops/augment.py); k sizes the
+// pixel-measured ops for a w×h image. Signs and the cutout centre are drawn
+// from r.
+func tfOp(name string, level float64, k pixelScale, r *rand.Rand, w, h int) (Op, error) {
 	if op, ok := magnitudeFreeOp(name); ok {
 		return op, nil
 	}
@@ -97,11 +172,11 @@ func tfOp(name string, level float64, k tfConsts, r *rand.Rand, w, h int) (Op, e
 	case "ShearY":
 		return ShearY{S: signed(r, l*0.3), Fill: fill}, nil
 	case "TranslateX":
-		return TranslateX{Pixels: signed(r, l*k.translate), Fill: fill}, nil
+		return TranslateX{Pixels: signed(r, k.translatePixels(level, w)), Fill: fill}, nil
 	case "TranslateY":
-		return TranslateY{Pixels: signed(r, l*k.translate), Fill: fill}, nil
+		return TranslateY{Pixels: signed(r, k.translatePixels(level, h)), Fill: fill}, nil
 	case "Cutout":
-		return randomCutout(r, int(l*k.cutout), w, h), nil
+		return randomCutout(r, k.cutoutPad(level, min(w, h)), w, h), nil
 	}
 	return nil, fmt.Errorf("op %s has no tf level mapping", name)
 }
@@ -116,7 +191,15 @@ func randomCutout(r *rand.Rand, pad, w, h int) Cutout {
 type tvSpace struct {
 	wide bool
 	bins int
+	// absTranslate keeps the wide space's 32 px translation absolute at
+	// every size (torchvision as it is); otherwise it is 32/224 of the side,
+	// torchvision's value at its ImageNet reference size.
+	absTranslate bool
 }
+
+// trivialTranslate is TrivialAugmentWide's largest translation, in pixels
+// of a trivialRef px view.
+const trivialTranslate, trivialRef = 32, 224
 
 // tvOp builds the op name at magnitude bin m of s (torchvision
 // transforms/autoaugment.py _augmentation_space and _apply_op). Signs are
@@ -130,7 +213,11 @@ func tvOp(name string, m int, s tvSpace, r *rand.Rand, w, h int) (Op, error) {
 	tx, ty := 150.0/331*float64(w), 150.0/331*float64(h)
 	postMax := 4.0
 	if s.wide {
-		shear, rot, enh, tx, ty, postMax = 0.99, 135, 0.99, 32, 32, 6
+		shear, rot, enh, postMax = 0.99, 135, 0.99, 6
+		tx, ty = trivialTranslate, trivialTranslate
+		if !s.absTranslate { // exact at trivialRef: whole numbers in float64
+			tx, ty = trivialTranslate*float64(w)/trivialRef, trivialTranslate*float64(h)/trivialRef
+		}
 	}
 	if op, ok := magnitudeFreeOp(name); ok {
 		return op, nil

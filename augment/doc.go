@@ -29,11 +29,44 @@
 // Parse reads the strings users type: "autoaugment:imagenet",
 // "randaugment:n=2,m=9,convention=tv", "simaugment:strength=0.5,blur=0.5",
 // "stacked-randaugment", "trivialaugment", "none", and "ops:rotate=30,posterize=4"
-// (explicit ops with physical arguments, always applied). Policy.String
-// prints the canonical form. Two conventions map levels to arguments: tf
+// (explicit ops with physical arguments, always applied), with
+// "pixels=abs" where TF's absolute pixel constants are wanted (see Sizes).
+// Policy.String prints the canonical form. Two conventions map levels to arguments: tf
 // (the default, TensorFlow's augment.py, what the paper ran; levels 0..10,
 // fill grey 128) and tv (torchvision; magnitude bins, fill black). TV's
 // RandAugment M = 9 is 9/30 of the maximum, TF's M = 9 is 9/10.
+//
+// # Sizes
+//
+// Translations and cutouts are measured in pixels, and TF's constants
+// (translate 250 and cutout 100 for AutoAugment, 100 and 40 for
+// RandAugment) are pixels of 224 px views: applied as such to a 32 px view
+// they move or paint the whole picture out of the frame. So in the tf
+// convention each is the fraction of the side that the policy's reference
+// implementation used at its reference side, computed exactly (TF's value
+// at the reference side times side/reference, truncated once where TF
+// truncates): the ImageNet policies, RandAugment and Stacked RandAugment
+// follow TF at 224 px, cifar10 and svhn the original AutoAugment CIFAR code
+// at 32 px (at most 10 whole pixels). At the reference side the arguments,
+// and the views, are the reference's bit for bit. The translation and
+// cutout half-side at level 10 (tv: the top bin), in pixels:
+//
+//	policy                         32 px       64 px       224 px
+//	randaugment (tf, M 10)         14.3 / 5    28.6 / 11   100 / 40
+//	autoaugment:cifar10, svhn      10          20          70
+//	autoaugment:v0 (its level 9)   32.1        64.3        225
+//	any tf policy, pixels=abs      250 (AutoAugment) or 100 / 40 (RandAugment) at every side
+//	tv AutoAugment, RandAugment    150/331 of the side: 14, 29, 101 (torchvision's own)
+//	trivialaugment (tv)            4           9           32 (32/224 of the side)
+//	trivialaugment:pixels=abs      32 at every side (torchvision as it is)
+//
+// "pixels=abs" in a spec keeps TF's absolute pixels, to reproduce a TF run
+// bit for bit; at 224 px it changes nothing but cifar10 and svhn. Lost
+// reports a view whose content is gone (grey-level standard deviation under
+// 2: all fill, or flat); no policy loses more views at 28, 32 or 64 px than
+// at its reference side (TestLostViews). docs/policies.md has the
+// references, and compares timm (0.45 of the side) and torchvision
+// (150/331 of the side).
 //
 // Stacked RandAugment follows SupCon's code, not the paper's appendix: colour
 // jitter (p 0.8), then RandAugment(2, 10) on the TF scale, then grayscale

@@ -49,6 +49,8 @@ type randAugment struct {
 	n    int
 	m    float64
 	conv Convention
+	// abs keeps TF's pixel constants absolute at every view size (tf only).
+	abs bool
 }
 
 func (p randAugment) String() string {
@@ -56,16 +58,30 @@ func (p randAugment) String() string {
 	if p.conv == TV {
 		s += ",convention=tv"
 	}
+	if p.abs {
+		s += ",pixels=abs"
+	}
 	return s
+}
+
+// randAugmentPixels is how TF RandAugment's translations and cutouts follow
+// the view size: TF's constants at 224 px, or absolute with pixels=abs.
+func randAugmentPixels(abs bool) pixelScale {
+	if abs {
+		return tfRandAugmentPixels.absolute()
+	}
+	return tfRandAugmentPixels
 }
 
 func (p randAugment) Convention() Convention { return p.conv }
 
 func (p randAugment) Ops(r *rand.Rand, w, h int) []Op {
-	return randAugmentOps(r, p.n, p.m, p.conv, w, h)
+	return randAugmentOps(r, p.n, p.m, p.conv, randAugmentPixels(p.abs), w, h)
 }
 
-func randAugmentOps(r *rand.Rand, n int, m float64, conv Convention, w, h int) []Op {
+// randAugmentOps draws RandAugment's n ops at magnitude m; k sizes the tf
+// convention's pixel-measured ops.
+func randAugmentOps(r *rand.Rand, n int, m float64, conv Convention, k pixelScale, w, h int) []Op {
 	ops := make([]Op, 0, n)
 	for range n {
 		if conv == TV {
@@ -79,22 +95,32 @@ func randAugmentOps(r *rand.Rand, n int, m float64, conv Convention, w, h int) [
 			ops = append(ops, Identity{})
 			continue
 		}
-		op, _ := tfOp(tfRandAugmentOps[i], m, randAugmentConsts, r, w, h)
+		op, _ := tfOp(tfRandAugmentOps[i], m, k, r, w, h)
 		ops = append(ops, op)
 	}
 	return ops
 }
 
 // trivialAugment is torchvision's TrivialAugmentWide: one op, drawn
-// uniformly, at a uniform bin of 31 of the wide magnitude space.
-type trivialAugment struct{}
+// uniformly, at a uniform bin of 31 of the wide magnitude space. Its
+// translation (32 px in torchvision at every size) is 32/224 of the side
+// unless abs.
+type trivialAugment struct {
+	abs bool
+}
 
-func (trivialAugment) String() string         { return "trivialaugment" }
+func (p trivialAugment) String() string {
+	if p.abs {
+		return "trivialaugment:pixels=abs"
+	}
+	return "trivialaugment"
+}
+
 func (trivialAugment) Convention() Convention { return TV }
 
-func (trivialAugment) Ops(r *rand.Rand, w, h int) []Op {
+func (p trivialAugment) Ops(r *rand.Rand, w, h int) []Op {
 	name := tvTrivialOps[r.IntN(len(tvTrivialOps))]
-	op, _ := tvOp(name, r.IntN(31), tvSpace{wide: true, bins: 31}, r, w, h)
+	op, _ := tvOp(name, r.IntN(31), tvSpace{wide: true, bins: 31, absTranslate: p.abs}, r, w, h)
 	return []Op{op}
 }
 
@@ -177,6 +203,8 @@ type stackedRandAugment struct {
 	m        float64
 	blur     float64
 	warp     float64
+	// abs keeps TF's pixel constants absolute at every view size.
+	abs bool
 }
 
 // stackedDefaults are the parameters of a bare "stacked-randaugment".
@@ -201,6 +229,9 @@ func (p stackedRandAugment) String() string {
 	if p.warp != d.warp {
 		params = append(params, "warp="+fmtFloat(p.warp))
 	}
+	if p.abs {
+		params = append(params, "pixels=abs")
+	}
 	for i, q := range params {
 		if i == 0 {
 			s += ":"
@@ -219,7 +250,7 @@ func (p stackedRandAugment) Ops(r *rand.Rand, w, h int) []Op {
 	if coin(r, 0.8) {
 		ops = append(ops, jitterOp(r, p.strength))
 	}
-	ops = append(ops, randAugmentOps(r, p.n, p.m, TF, w, h)...)
+	ops = append(ops, randAugmentOps(r, p.n, p.m, TF, randAugmentPixels(p.abs), w, h)...)
 	if coin(r, 0.2) {
 		ops = append(ops, Grayscale{})
 	}

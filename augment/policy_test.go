@@ -29,22 +29,23 @@ func TestTFLevels(t *testing.T) {
 	tests := []struct {
 		name  string
 		level float64
-		k     tfConsts
+		k     pixelScale
 		want  Op
 	}{
-		{"Rotate", 9, autoAugmentConsts, Rotate{Degrees: 27, Fill: 128}},
-		{"Posterize", 8, autoAugmentConsts, Posterize{Bits: 3}}, // int(3.2)
-		{"Posterize", 2, autoAugmentConsts, Posterize{Bits: 0}}, // int(0.8)
-		{"Solarize", 5, autoAugmentConsts, Solarize{Threshold: 128}},
-		{"Solarize", 3, autoAugmentConsts, Solarize{Threshold: 76}}, // int(76.8)
-		{"SolarizeAdd", 3, autoAugmentConsts, SolarizeAdd{Addition: 33, Threshold: 128}},
-		{"Color", 0, autoAugmentConsts, Color{Factor: 0.1}},
-		{"Contrast", 8, autoAugmentConsts, Contrast{Factor: 0.8*1.8 + 0.1}},
-		{"Sharpness", 10, autoAugmentConsts, Sharpness{Factor: 1.9}},
-		{"ShearX", 5, autoAugmentConsts, ShearX{S: 0.15, Fill: 128}},
-		{"TranslateY", 9, autoAugmentConsts, TranslateY{Pixels: 225, Fill: 128}},
-		{"TranslateY", 9, randAugmentConsts, TranslateY{Pixels: 90, Fill: 128}},
-		{"Equalize", 8, autoAugmentConsts, Equalize{}},
+		{"Rotate", 9, tfAutoAugmentPixels, Rotate{Degrees: 27, Fill: 128}},
+		{"Posterize", 8, tfAutoAugmentPixels, Posterize{Bits: 3}}, // int(3.2)
+		{"Posterize", 2, tfAutoAugmentPixels, Posterize{Bits: 0}}, // int(0.8)
+		{"Solarize", 5, tfAutoAugmentPixels, Solarize{Threshold: 128}},
+		{"Solarize", 3, tfAutoAugmentPixels, Solarize{Threshold: 76}}, // int(76.8)
+		{"SolarizeAdd", 3, tfAutoAugmentPixels, SolarizeAdd{Addition: 33, Threshold: 128}},
+		{"Color", 0, tfAutoAugmentPixels, Color{Factor: 0.1}},
+		{"Contrast", 8, tfAutoAugmentPixels, Contrast{Factor: 0.8*1.8 + 0.1}},
+		{"Sharpness", 10, tfAutoAugmentPixels, Sharpness{Factor: 1.9}},
+		{"ShearX", 5, tfAutoAugmentPixels, ShearX{S: 0.15, Fill: 128}},
+		{"TranslateY", 9, tfAutoAugmentPixels, TranslateY{Pixels: 225, Fill: 128}},
+		{"TranslateY", 9, tfRandAugmentPixels, TranslateY{Pixels: 90, Fill: 128}},
+		{"TranslateY", 9, cifarAutoAugmentPixels, TranslateY{Pixels: 63, Fill: 128}}, // 9 px of 32, at 224
+		{"Equalize", 8, tfAutoAugmentPixels, Equalize{}},
 	}
 	for _, tt := range tests {
 		op, err := tfOp(tt.name, tt.level, tt.k, r, 224, 224)
@@ -55,9 +56,13 @@ func TestTFLevels(t *testing.T) {
 			t.Errorf("tf %s level %v = %#v, want %#v", tt.name, tt.level, got, tt.want)
 		}
 	}
-	c, _ := tfOp("Cutout", 10, randAugmentConsts, r, 50, 60)
+	c, _ := tfOp("Cutout", 10, tfRandAugmentPixels.absolute(), r, 50, 60)
 	if cut := c.(Cutout); cut.Pad != 40 || !cut.Center.In(image.Rect(0, 0, 50, 60)) || cut.Fill != 128 {
-		t.Errorf("tf cutout level 10 = %+v", cut)
+		t.Errorf("tf cutout level 10, absolute = %+v", cut)
+	}
+	c, _ = tfOp("Cutout", 10, tfRandAugmentPixels, r, 50, 60)
+	if cut := c.(Cutout); cut.Pad != 8 || !cut.Center.In(image.Rect(0, 0, 50, 60)) { // int(40·50/224)
+		t.Errorf("tf cutout level 10 at 50×60 = %+v", cut)
 	}
 }
 
@@ -115,7 +120,7 @@ func TestTables(t *testing.T) {
 				if s.prob < 0 || s.prob > 1 || s.level < 0 || s.level > 10 {
 					t.Errorf("%s[%d]: bad step %+v", name, i, s)
 				}
-				if _, err := tfOp(s.op, float64(s.level), autoAugmentConsts, NewRand(0, "", 0, 0), 8, 8); err != nil {
+				if _, err := tfOp(s.op, float64(s.level), tfAutoAugmentPixels, NewRand(0, "", 0, 0), 8, 8); err != nil {
 					t.Errorf("%s: %v", name, err)
 				}
 				if _, err := tvOp(s.op, s.level, tvSpace{bins: 10}, NewRand(0, "", 0, 0), 8, 8); err != nil && name != "v0" {

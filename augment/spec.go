@@ -10,12 +10,14 @@ import (
 // Parse reads a policy spec, the string users type on the command line:
 //
 //	spec    = "none"
-//	        | "autoaugment" [ ":" NAME [ ",convention=" CONV ] ]   NAME: imagenet (default), v0, cifar10, svhn
-//	        | "randaugment" [ ":" params ]        n=N, m=M, convention=tf|tv  (tf: n=2, m=10 on 0..10;
-//	                                              tv: n=2, m=9, a bin of 31)
-//	        | "trivialaugment"                    torchvision's TrivialAugmentWide
+//	        | "autoaugment" [ ":" NAME { "," params } ]  NAME: imagenet (default), v0, cifar10, svhn;
+//	                                              convention=tf|tv, pixels=rel|abs
+//	        | "randaugment" [ ":" params ]        n=N, m=M, convention=tf|tv, pixels=rel|abs
+//	                                              (tf: n=2, m=10 on 0..10; tv: n=2, m=9, a bin of 31)
+//	        | "trivialaugment" [ ":pixels=" P ]    torchvision's TrivialAugmentWide; pixels=rel|abs
 //	        | "simaugment" [ ":" params ]         strength=S (0.5), blur=P (0.5), warp=P (0)
-//	        | "stacked-randaugment" [ ":" params ] strength=S (0.5), n=N (2), m=M (10), blur=P (0.5), warp=P (0)
+//	        | "stacked-randaugment" [ ":" params ] strength=S (0.5), n=N (2), m=M (10), blur=P (0.5),
+//	                                              warp=P (0), pixels=rel|abs
 //	        | "ops:" OP { "," OP } [ ",fill=" LEVEL ]  explicit ops with physical arguments, always applied
 //	params  = key "=" value { "," key "=" value }
 //
@@ -25,6 +27,19 @@ import (
 // (enhance factor), posterize (bits), solarize (threshold), solarizeadd
 // (addition), cutout (half-side), hue (turns), blur (sigma), warp (scale).
 // fill is the grey level geometric ops and cutout leave (default 128).
+//
+// pixels says how the tf convention's pixel-measured arguments (TranslateX,
+// TranslateY, Cutout) follow the view's side. rel, the default, makes them
+// the fraction of the side that the policy's reference implementation used
+// at its reference side: TF's constants at 224 px for the ImageNet
+// AutoAugment policies, RandAugment and Stacked RandAugment, the original
+// AutoAugment CIFAR code's at 32 px for cifar10 and svhn. abs keeps TF's
+// constants as absolute pixels at every side (TF's augment.py bit for bit;
+// at 224 px rel and abs agree for every policy but cifar10 and svhn). The
+// tv convention already scales translations with the side (150/331), so its
+// AutoAugment and RandAugment take no pixels parameter; trivialaugment
+// does: torchvision translates it by up to 32 px at every size, which rel
+// makes 32/224 of the side (torchvision's own at 224 px) and abs keeps.
 //
 // Names and keys are lower case; no spaces. The error names the spec and
 // what is wrong with it. Policy.String gives the canonical form, which
@@ -78,10 +93,7 @@ func parse(spec string) (Policy, error) {
 	case "randaugment":
 		return parseRandAugment(params)
 	case "trivialaugment", "trivialaugmentwide":
-		if len(params) > 0 && !(len(params) == 1 && params[0].key == "convention" && params[0].val == "tv") {
-			return nil, fmt.Errorf("trivialaugment takes no parameters (it is torchvision's, convention tv)")
-		}
-		return trivialAugment{}, nil
+		return parseTrivial(params)
 	case "simaugment":
 		return parseSimAugment(params)
 	case "stacked-randaugment":
@@ -164,6 +176,22 @@ func convention(m map[string]string) (Convention, error) {
 	return TF, fmt.Errorf("parameter convention: %q is neither tf nor tv", m["convention"])
 }
 
+// pixelsParam parses m["pixels"]: rel (the default) or abs, which only the
+// tf convention has.
+func pixelsParam(m map[string]string, conv Convention) (abs bool, err error) {
+	switch v := m["pixels"]; v {
+	case "", "rel":
+		return false, nil
+	case "abs":
+		if conv == TV {
+			return false, fmt.Errorf("parameter pixels: abs exists only in the tf convention (tv translations are a fraction of the side already)")
+		}
+		return true, nil
+	default:
+		return false, fmt.Errorf("parameter pixels: %q is neither rel nor abs", v)
+	}
+}
+
 func parseAutoAugment(params []param) (Policy, error) {
 	name := "imagenet"
 	if len(params) > 0 && !params[0].hasVal {
@@ -173,7 +201,7 @@ func parseAutoAugment(params []param) (Policy, error) {
 		}
 		params = params[1:]
 	}
-	m, err := kv(params, "convention")
+	m, err := kv(params, "convention", "pixels")
 	if err != nil {
 		return nil, err
 	}
@@ -184,15 +212,23 @@ func parseAutoAugment(params []param) (Policy, error) {
 	if conv == TV && name == "v0" {
 		return nil, fmt.Errorf("autoaugment v0 exists only in the tf convention (it uses SolarizeAdd)")
 	}
-	return autoAugment{name: name, conv: conv}, nil
+	abs, err := pixelsParam(m, conv)
+	if err != nil {
+		return nil, err
+	}
+	return autoAugment{name: name, conv: conv, abs: abs}, nil
 }
 
 func parseRandAugment(params []param) (Policy, error) {
-	m, err := kv(params, "n", "m", "convention")
+	m, err := kv(params, "n", "m", "convention", "pixels")
 	if err != nil {
 		return nil, err
 	}
 	conv, err := convention(m)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := pixelsParam(m, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +247,25 @@ func parseRandAugment(params []param) (Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v (tf magnitudes are levels 0..10)", err)
 	}
-	return randAugment{n: n, m: mag, conv: TF}, nil
+	return randAugment{n: n, m: mag, conv: TF, abs: abs}, nil
+}
+
+func parseTrivial(params []param) (Policy, error) {
+	m, err := kv(params, "convention", "pixels")
+	if err != nil {
+		return nil, fmt.Errorf("%v (trivialaugment is torchvision's, convention tv)", err)
+	}
+	if c, ok := m["convention"]; ok && c != "tv" {
+		return nil, fmt.Errorf("parameter convention: trivialaugment exists only in the tv convention")
+	}
+	switch v := m["pixels"]; v {
+	case "", "rel":
+		return trivialAugment{}, nil
+	case "abs":
+		return trivialAugment{abs: true}, nil
+	default:
+		return nil, fmt.Errorf("parameter pixels: %q is neither rel nor abs", v)
+	}
 }
 
 func parseSimAugment(params []param) (Policy, error) {
@@ -233,12 +287,15 @@ func parseSimAugment(params []param) (Policy, error) {
 }
 
 func parseStacked(params []param) (Policy, error) {
-	m, err := kv(params, "strength", "n", "m", "blur", "warp")
+	m, err := kv(params, "strength", "n", "m", "blur", "warp", "pixels")
 	if err != nil {
 		return nil, err
 	}
 	d := stackedDefaults
 	var p stackedRandAugment
+	if p.abs, err = pixelsParam(m, TF); err != nil {
+		return nil, err
+	}
 	if p.strength, err = number(m, "strength", d.strength, 0, 10); err != nil {
 		return nil, err
 	}

@@ -41,6 +41,7 @@ var (
 	viewsWritten = beam.NewCounter("supcon", "views_written")
 	rejectedImgs = beam.NewCounter("supcon", "rejected")
 	bytesWritten = beam.NewCounter("supcon", "bytes_written")
+	lostViews    = beam.NewCounter("supcon", lostViewsCounter)
 )
 
 // imagesDone counts images processed in this process, for the progress
@@ -174,6 +175,7 @@ func (f *processFn) flush(ctx context.Context, emit func(int, keyedRecord), reje
 		imagesRead.Inc(ctx, out.images)
 		for _, r := range out.records {
 			viewsWritten.Inc(ctx, int64(r.rec.Views))
+			lostViews.Inc(ctx, int64(r.rec.Lost))
 			emit(r.shard, r.rec)
 		}
 		for _, r := range out.rejects {

@@ -121,6 +121,7 @@ type keyedRecord struct {
 	Data  []byte
 	Views int
 	Bytes int
+	Lost  int // views whose content is gone (augment.Lost)
 }
 
 // processor turns source images into multiview records. It is safe for
@@ -191,10 +192,14 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 	for e := 0; e < p.cfg.Epochs; e++ {
 		m := &shards.Multiview{ID: si.ID, Label: label, ClassText: class, Format: p.cfg.Format,
 			Height: p.cfg.Size, Width: p.cfg.Size, Channels: p.cfg.Channels, Policy: p.policy, Seed: p.cfg.Seed, Epoch: int64(e)}
+		lost := 0
 		for v := 0; v < p.cfg.Views; v++ {
 			view, err := p.aug.View(img, p.cfg.Seed, si.ID, v, e)
 			if err != nil {
 				return fmt.Errorf("augmenting view %d of epoch %d: %w", v, e, err)
+			}
+			if augment.Lost(view) {
+				lost++
 			}
 			enc, err := encodeView(view, p.cfg.Format, p.cfg.Quality, p.cfg.Channels, pngLevels[p.cfg.PNGCompression])
 			if err != nil {
@@ -206,7 +211,7 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 		if err != nil {
 			return err
 		}
-		if err := emit(e*p.cfg.Shards+shard, keyedRecord{ID: si.ID, Class: class, Label: label, Data: data, Views: len(m.Views), Bytes: len(data)}); err != nil {
+		if err := emit(e*p.cfg.Shards+shard, keyedRecord{ID: si.ID, Class: class, Label: label, Data: data, Views: len(m.Views), Bytes: len(data), Lost: lost}); err != nil {
 			return err
 		}
 	}

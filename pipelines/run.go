@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
 
 	// Runners selectable by name.
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow"
@@ -42,7 +43,34 @@ type Summary struct {
 	Bytes    int64   // bytes of the shards
 	Shards   int     // shard files
 	Seconds  float64 // wall time of the pipeline
+	// Lost counts the views whose content is gone (augment.Lost: all fill,
+	// or flat), from the Beam counter supcon/lost_views; -1 when the runner
+	// reports no metrics.
+	Lost int64
+	// Missing lists the files of the source's split that are absent and
+	// were not read (CIFAR-10 training batches); empty when all were there.
+	Missing  []string
 	Manifest *shards.Manifest
+}
+
+// lostViewsCounter is the name of the Beam counter of lost views
+// (namespace "supcon").
+const lostViewsCounter = "lost_views"
+
+// counterTotal sums the counter supcon/name over a finished pipeline's
+// steps, or returns -1 when the runner gave no result.
+func counterTotal(pr beam.PipelineResult, name string) int64 {
+	if pr == nil {
+		return -1
+	}
+	res := pr.Metrics().Query(func(r metrics.SingleResult) bool {
+		return r.Namespace() == "supcon" && r.Name() == name
+	})
+	var n int64
+	for _, c := range res.Counters() {
+		n += c.Result()
+	}
+	return n
 }
 
 // ImagesPerSecond is the run's throughput in source images.
@@ -90,6 +118,14 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	src, err := ParseSource(cfg.Input, cfg.Split)
+	if err != nil {
+		return nil, err
+	}
+	missing, err := src.Missing(ctx) // fail before starting when no batch is there
+	if err != nil {
+		return nil, err
+	}
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, cfg)
 
@@ -119,13 +155,13 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 			}
 		}
 	}()
-	_, err := beam.Run(ctx, runner, p)
+	pr, err := beam.Run(ctx, runner, p)
 	close(stop)
 	<-finished
 	if err != nil {
 		return nil, fmt.Errorf("running the augment pipeline on %s: %w", runner, err)
 	}
-	sum := &Summary{Seconds: time.Since(start).Seconds()}
+	sum := &Summary{Seconds: time.Since(start).Seconds(), Lost: counterTotal(pr, lostViewsCounter), Missing: missing}
 	man, err := shards.ReadManifest(ctx, shards.ManifestPath(cfg.Output))
 	if err != nil {
 		return nil, fmt.Errorf("the pipeline finished but its manifest is not readable: %w", err)

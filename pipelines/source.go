@@ -2,12 +2,15 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/supcon/supcon/internal/storage"
+	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -174,24 +177,74 @@ func (s Source) Units(ctx context.Context) ([]Unit, error) {
 	return nil, fmt.Errorf("unknown source kind %q", s.Kind)
 }
 
-func (s Source) cifarUnits(ctx context.Context) ([]Unit, error) {
-	var names []string
-	recLen := cifar10Record
+// cifarBatchRecords is the number of records in each CIFAR-10 training batch.
+const cifarBatchRecords = 10000
+
+// cifarFiles returns the files of the source's CIFAR split, in order, and
+// their record length.
+func (s Source) cifarFiles() ([]string, int) {
 	switch {
 	case s.Kind == CIFAR10 && s.Split == "train":
-		names = []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}
+		return []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}, cifar10Record
 	case s.Kind == CIFAR10:
-		names = []string{"test_batch.bin"}
+		return []string{"test_batch.bin"}, cifar10Record
 	case s.Split == "train":
-		names, recLen = []string{"train.bin"}, cifar100Record
-	default:
-		names, recLen = []string{"test.bin"}, cifar100Record
+		return []string{"train.bin"}, cifar100Record
 	}
+	return []string{"test.bin"}, cifar100Record
+}
+
+// Missing returns the files of a CIFAR-10 training split that are absent
+// from the source's folder (the ones Units skips); nil for other sources,
+// and for a CIFAR-10 folder that has them all. When none is there it
+// returns the error Units would.
+func (s Source) Missing(ctx context.Context) ([]string, error) {
+	if s.Kind != CIFAR10 && s.Kind != CIFAR100 {
+		return nil, nil
+	}
+	names, _ := s.cifarFiles()
+	if len(names) < 2 {
+		return nil, nil // a single-file split is there, or the run failed
+	}
+	var missing []string
+	for _, n := range names {
+		p := storage.Join(s.Path, n)
+		if _, err := storage.For(p).Stat(ctx, p); errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, n)
+		} else if err != nil {
+			return nil, fmt.Errorf("%s %s split: %w", s.Kind, s.Split, err)
+		}
+	}
+	if len(missing) == len(names) {
+		return nil, s.noCIFARFiles(names)
+	}
+	return missing, nil
+}
+
+// noCIFARFiles is the error for a CIFAR folder without any of the split's files.
+func (s Source) noCIFARFiles(names []string) error {
+	return fmt.Errorf("%s %s split: none of %s is in %s", s.Kind, s.Split, strings.Join(names, ", "), s.Path)
+}
+
+// cifarUnits lists the records of the split's files. The CIFAR-10 training
+// split reads whichever of data_batch_1..5.bin are there (logging the
+// absent ones) and fails only when none is. A missing batch counts as the
+// 10000 records every CIFAR-10 batch holds, so batch k still starts at id
+// (k-1)·10000: the ids, and with them the views, of the batches that are
+// there do not depend on which others are.
+func (s Source) cifarUnits(ctx context.Context) ([]Unit, error) {
+	names, recLen := s.cifarFiles()
 	var units []Unit
+	var missing []string
 	base := 0
 	for _, n := range names {
 		p := storage.Join(s.Path, n)
 		fi, err := storage.For(p).Stat(ctx, p)
+		if len(names) > 1 && errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, n)
+			base += cifarBatchRecords
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s split: %w", s.Kind, s.Split, err)
 		}
@@ -203,6 +256,12 @@ func (s Source) cifarUnits(ctx context.Context) ([]Unit, error) {
 			units = append(units, Unit{Path: p, Start: start, End: min(start+unitRecords, count), Base: base})
 		}
 		base += count
+	}
+	if len(missing) == len(names) {
+		return nil, s.noCIFARFiles(names)
+	}
+	if len(missing) > 0 {
+		slog.Warn("CIFAR-10 training batches missing: reading the others", "folder", s.Path, "missing", strings.Join(missing, ","))
 	}
 	return units, nil
 }

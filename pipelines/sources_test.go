@@ -113,6 +113,37 @@ func TestCIFAR10(t *testing.T) {
 	if imgs, _ := collect(t, test); len(imgs) != 4 || imgs[3].ID != "cifar10/test/00003" {
 		t.Errorf("test split: %d images", len(imgs))
 	}
+	if m, err := src.Missing(context.Background()); err != nil || len(m) != 0 {
+		t.Errorf("all batches there: missing %v, %v", m, err)
+	}
+	// Batches 2, 4 and 5 gone: the others are read, with the ids they had.
+	for _, k := range []int{2, 4, 5} {
+		os.Remove(filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", k)))
+	}
+	imgs, rejects = collect(t, src)
+	var ids []string
+	for _, im := range imgs {
+		ids = append(ids, im.ID)
+	}
+	want := "cifar10/train/00000 cifar10/train/00001 cifar10/train/00002 cifar10/train/10003 cifar10/train/10004 cifar10/train/10005"
+	if got := strings.Join(ids, " "); got != want || len(rejects) != 0 {
+		t.Errorf("batches 1 and 3: ids %s, %d rejects; want %s", got, len(rejects), want)
+	}
+	if m, err := src.Missing(context.Background()); err != nil || strings.Join(m, ",") != "data_batch_2.bin,data_batch_4.bin,data_batch_5.bin" {
+		t.Errorf("missing %v, %v", m, err)
+	}
+	// None there: an error naming the files and the folder.
+	for _, k := range []int{1, 3} {
+		os.Remove(filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", k)))
+	}
+	if _, err := src.Units(context.Background()); err == nil || !strings.Contains(err.Error(), "none of data_batch_1.bin, data_batch_2.bin") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("no batches: %v", err)
+	}
+	if _, err := src.Missing(context.Background()); err == nil || !strings.Contains(err.Error(), "none of data_batch_1.bin") {
+		t.Errorf("no batches, Missing: %v", err)
+	}
+	write("data_batch_1.bin", 3, 0)
+	write("data_batch_2.bin", 3, 3)
 	// A batch that is not a whole number of records is an error naming it.
 	os.WriteFile(filepath.Join(dir, "data_batch_2.bin"), make([]byte, 100), 0o644)
 	if _, err := src.Units(context.Background()); err == nil || !strings.Contains(err.Error(), "data_batch_2.bin: 100 bytes") {

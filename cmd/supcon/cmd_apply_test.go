@@ -145,8 +145,29 @@ func TestPreview(t *testing.T) {
 	if want := image.Pt(4+4*44, 22+2*(44+15)+4); m.Bounds().Size() != want {
 		t.Errorf("sheet size %v, want %v", m.Bounds().Size(), want)
 	}
-	if !strings.Contains(stdout, "2 images x (original + 3 views), policy simaugment:strength=1,blur=1") {
+	if !strings.Contains(stdout, "2 images x (original + 3 views), policy simaugment:strength=1,blur=1") ||
+		!strings.Contains(stdout, "lost views: 0 of 6 (") {
 		t.Errorf("output %q", stdout)
+	}
+	// A policy that translates every view out of its frame: all lost, each
+	// cell outlined in red.
+	code, stdout, stderr = augRunCmd(t, "preview", "--policy", "ops:translatex=1000", "--views", "2", "--size", "32",
+		"--out", out, filepath.Join(augTestdata, "rocket.jpg"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "lost views: 2 of 2 (") {
+		t.Errorf("output %q", stdout)
+	}
+	if m, err = augReadImage(out); err != nil {
+		t.Fatal(err)
+	}
+	// cell of view 1: x from 4+2·36, y from 22+15; its top-left corner is red, its centre fill grey.
+	if r, g, b, _ := m.At(4+2*36, 22+15).RGBA(); r>>8 != 220 || g>>8 != 30 || b>>8 != 30 {
+		t.Errorf("lost cell corner = %d,%d,%d, want the red outline", r>>8, g>>8, b>>8)
+	}
+	if r, _, _, _ := m.At(4+2*36+16, 22+15+16).RGBA(); r>>8 != 128 {
+		t.Errorf("lost cell centre = %d, want fill 128", r>>8)
 	}
 	for _, tt := range []struct {
 		args []string
@@ -168,7 +189,8 @@ func TestBenchAugment(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	re := regexp.MustCompile(`^policy autoaugment:cifar10, size 32, 4 images from \S+: \d+ views in \d+\.\d\d s = \d+\.\d images/s per core( \(\d+\.\d per CPU-second\))?\n$`)
+	re := regexp.MustCompile(`^policy autoaugment:cifar10, size 32, 4 images from \S+: \d+ views in \d+\.\d\d s = \d+\.\d images/s per core( \(\d+\.\d per CPU-second\))?\n` +
+		`lost views: \d+ of 200 \(\d+\.\d%\): views whose content is gone \(grey-level std under 2: all fill, or flat\)\n$`)
 	if !re.MatchString(stdout) {
 		t.Errorf("output %q", stdout)
 	}

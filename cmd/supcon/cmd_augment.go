@@ -92,6 +92,12 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "wrote %d records (%d images x %d epochs, %d views) in %d shards, %d bytes; rejected %d; %.1fs, %.1f images/s\n",
 		sum.Records, sum.Images, cfg.Epochs, sum.Views, sum.Shards, sum.Bytes, sum.Rejected, sum.Seconds, sum.ImagesPerSecond())
+	if sum.Lost >= 0 {
+		fmt.Fprintf(s.Out, "lost views: %d of %d (content gone: all fill, or flat; see supcon preview)\n", sum.Lost, sum.Views)
+	}
+	if len(sum.Missing) > 0 {
+		fmt.Fprintf(s.Out, "read the files that are there; missing: %s\n", strings.Join(sum.Missing, ", "))
+	}
 	fmt.Fprintf(s.Out, "manifest: %s\n", shards.ManifestPath(cfg.Output))
 	if sum.Rejected > 0 {
 		fmt.Fprintf(s.Out, "rejected inputs and reasons: %s\n", pipelines.RejectedPath(cfg.Output))

@@ -27,7 +27,7 @@ func TestAugmentCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"wrote 6 records (6 images x 1 epochs, 18 views) in 2 shards", "rejected 4", "manifest: " + out + ".manifest.json", out + ".rejected.jsonl"} {
+	for _, want := range []string{"wrote 6 records (6 images x 1 epochs, 18 views) in 2 shards", "rejected 4", "lost views: 0 of 18 (", "manifest: " + out + ".manifest.json", out + ".rejected.jsonl"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

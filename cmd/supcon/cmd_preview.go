@@ -23,7 +23,9 @@ func init() {
 		Help: `Preview draws a contact sheet to --out (PNG or JPEG): one row per IMAGE with the
 original (fitted into the cell) followed by --views training views (random
 resized crop, flip, policy), under a header naming the policy and seed.
-View k of an image is exactly what 'supcon apply --view k' writes for it.`,
+View k of an image is exactly what 'supcon apply --view k' writes for it.
+Lost views (content gone: a grey-level standard deviation under 2, e.g. the
+whole frame translated out) are outlined in red and counted.`,
 		Run: runPreview,
 	})
 }
@@ -66,6 +68,7 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 		return err
 	}
 	n := fs.NArg()
+	lost := 0
 	cell := *size + pvGap
 	sheet := image.NewRGBA(image.Rect(0, 0, pvGap+(*views+1)*cell, pvHeader+n*(cell+pvLabel)+pvGap))
 	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.RGBA{32, 32, 32, 255}), image.Point{}, draw.Src)
@@ -95,6 +98,10 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 			}
 			x := pvGap + (v+1)*cell
 			draw.Draw(sheet, image.Rect(x, y, x+*size, y+*size), m, image.Point{}, draw.Src)
+			if augment.Lost(m) {
+				lost++
+				pvLostMark(sheet, image.Rect(x, y, x+*size, y+*size))
+			}
 		}
 	}
 	if err := augWriteImage(*out, sheet); err != nil {
@@ -102,7 +109,20 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "%s: %dx%d, %d images x (original + %d views), policy %s\n",
 		*out, sheet.Bounds().Dx(), sheet.Bounds().Dy(), n, *views, aug.Policy())
+	fmt.Fprintf(s.Out, "lost views: %d of %d (content gone: grey-level std under %v; outlined in red)\n",
+		lost, n**views, augment.LostStdDev)
 	return nil
+}
+
+// pvLostMark outlines a lost view's cell in red, 2 px inside its edge.
+func pvLostMark(dst *image.RGBA, r image.Rectangle) {
+	red := image.NewUniform(color.RGBA{220, 30, 30, 255})
+	for _, e := range []image.Rectangle{
+		image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+2), image.Rect(r.Min.X, r.Max.Y-2, r.Max.X, r.Max.Y),
+		image.Rect(r.Min.X, r.Min.Y, r.Min.X+2, r.Max.Y), image.Rect(r.Max.X-2, r.Min.Y, r.Max.X, r.Max.Y),
+	} {
+		draw.Draw(dst, e, red, image.Point{}, draw.Src)
+	}
 }
 
 // pvFit draws img scaled to fit inside r (aspect kept, centred) with PIL
