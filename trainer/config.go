@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/supcon/supcon/internal/storage"
 	"io"
 	"math"
 	"strings"
@@ -157,14 +158,12 @@ type dataInfo struct {
 // one, by reading an epoch's records once.
 func describeData(ctx context.Context, d *input.Dataset) (*dataInfo, error) {
 	man := d.Manifest()
-	if man == nil {
-		if files := d.Files(); len(files) > 0 {
-			if s, ok := shards.ParseShardPath(files[0]); ok {
-				if m, err := shards.ReadManifest(ctx, shards.ManifestPath(s.Prefix)); err == nil {
-					man = m
-				}
-			}
+	if files := d.Files(); man == nil && len(files) > 0 {
+		m, _, err := shards.FindManifest(ctx, files[0])
+		if err != nil {
+			return nil, fmt.Errorf("describing the training data: %w", err)
 		}
+		man = m
 	}
 	if man != nil && man.Height > 0 && man.Channels > 0 && len(man.Classes) > 0 {
 		passes := int64(max(man.Epochs, 1))
@@ -173,7 +172,7 @@ func describeData(ctx context.Context, d *input.Dataset) (*dataInfo, error) {
 		// The rank's share: count the records of the rank's shards of pass 0.
 		own := map[string]bool{}
 		for _, f := range d.Files() {
-			own[baseName(f)] = true
+			own[storage.Base(f)] = true
 		}
 		for _, s := range man.Shards {
 			if own[s.Name] {
@@ -212,13 +211,6 @@ func describeData(ctx context.Context, d *input.Dataset) (*dataInfo, error) {
 		return nil, errors.New("the training data holds no records")
 	}
 	return info, nil
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }
 
 // specFor returns the model spec a run trains.
