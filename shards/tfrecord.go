@@ -169,6 +169,25 @@ func (w *Writer) Records() int64 { return w.recs }
 // Bytes returns how many uncompressed bytes of framing and data have been written.
 func (w *Writer) Bytes() int64 { return w.n }
 
+// Flush hands the buffered records to the underlying writer (through the
+// compressor's own flush when compressed), so that a reader of a file being
+// written sees every record written so far. After an error it returns it.
+func (w *Writer) Flush() error {
+	if w.err != nil || w.buf == nil {
+		return w.err
+	}
+	if err := w.buf.Flush(); err != nil {
+		w.err = fmt.Errorf("tfrecord writer: flush: %w", err)
+		return w.err
+	}
+	if f, ok := w.comp.(interface{ Flush() error }); ok {
+		if err := f.Flush(); err != nil {
+			w.err = fmt.Errorf("tfrecord writer: flush %s stream: %w", w.compName(), err)
+		}
+	}
+	return w.err
+}
+
 // Close flushes buffered data and ends the compressed stream, returning the
 // first error met by any Write or by the flush. It does not close the
 // underlying writer. Close is idempotent.

@@ -311,3 +311,41 @@ func TestCompressionVocabulary(t *testing.T) {
 		t.Errorf("Compression(9) marshalled as a name")
 	}
 }
+
+// Flush hands every record written so far to the destination, in a stream
+// a reader can read up to that point, compressed or not.
+func TestWriterFlush(t *testing.T) {
+	recs := [][]byte{[]byte("first"), bytes.Repeat([]byte("ab"), 5000)}
+	for _, c := range []Compression{None, Gzip, Zlib} {
+		var buf bytes.Buffer
+		w := NewWriter(&buf, c)
+		for i, r := range recs {
+			if err := w.Write(r); err != nil {
+				t.Fatal(err)
+			}
+			if buf.Len() != 0 && i == 0 && c == None {
+				t.Errorf("%v: wrote before Flush", c)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatalf("%v: %v", c, err)
+			}
+			r, err := NewReader(bytes.NewReader(buf.Bytes()), ReaderOptions{Compression: c})
+			if err != nil {
+				t.Fatalf("%v: %v", c, err)
+			}
+			for j := 0; j <= i; j++ {
+				got, err := r.Next()
+				if err != nil || !bytes.Equal(got, recs[j]) {
+					t.Errorf("%v: after %d flushes, record %d: %q, %v", c, i+1, j, got, err)
+				}
+			}
+			r.Close()
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readAll(t, buf.Bytes(), c); err != nil || len(got) != len(recs) {
+			t.Errorf("%v: closed stream: %d records, %v", c, len(got), err)
+		}
+	}
+}
