@@ -13,6 +13,7 @@ import (
 	"github.com/supcon/supcon/trainer/input"
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/run"
+	"github.com/supcon/supcon/trainer/run/tfevents"
 )
 
 // LinearConfig is a linear evaluation's settings: a linear classifier trained
@@ -165,16 +166,38 @@ func linear(ctx context.Context, rd run.Dir, cfg LinearConfig, progressOut io.Wr
 	if err := m.AddClassifier(rep.Classes, cfg.Seed); err != nil {
 		return nil, err
 	}
-	if rep.Steps, rep.FinalLoss, err = trainProbe(ctx, rd, m, train, cfg, progressOut); err != nil {
+	ev, err := rd.CreateEvents(ctx, run.LinearEventsDir, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer ev.Close(context.Background()) // closed below; this is for early returns
+	if rep.Steps, rep.FinalLoss, err = trainProbe(ctx, rd, m, train, cfg, ev, progressOut); err != nil {
 		return nil, err
 	}
 	if err := score(m, cfg.Batch, rep, sets); err != nil {
+		return nil, err
+	}
+	if err := logAccuracy(ctx, ev, rep); err != nil {
 		return nil, err
 	}
 	if err := run.WriteCheckpoint(ctx, rd.Path(run.LinearFile), &run.Checkpoint{Step: rep.Steps, Model: m}); err != nil {
 		return nil, err
 	}
 	return rep, rd.WriteJSON(ctx, run.LinearResult, rep)
+}
+
+// logAccuracy writes the probe's accuracies at its last step to the event
+// file, and closes it.
+func logAccuracy(ctx context.Context, ev *tfevents.Writer, rep *LinearReport) error {
+	vals := []tfevents.Value{{Tag: run.LinearTags + "train_top1", Value: float32(rep.TrainTop1)}}
+	if rep.ValImages > 0 {
+		vals = append(vals, tfevents.Value{Tag: run.LinearTags + "val_top1", Value: float32(rep.ValTop1)},
+			tfevents.Value{Tag: run.LinearTags + "val_top5", Value: float32(rep.ValTop5)})
+	}
+	if err := ev.Scalars(rep.Steps, vals...); err != nil {
+		return err
+	}
+	return ev.Close(ctx)
 }
 
 // classesOf returns the number of classes of the run and the feature sets,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/run"
+	"github.com/supcon/supcon/trainer/run/tfevents"
 )
 
 func TestLinearOnFrozenEncoder(t *testing.T) {
@@ -53,6 +54,37 @@ func TestLinearOnFrozenEncoder(t *testing.T) {
 	for _, f := range []string{run.LinearResult, run.LinearMetrics} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
+		}
+	}
+	checkProbeEvents(t, dir, rep)
+}
+
+// checkProbeEvents checks that the probe's event files, as TensorBoard reads
+// them, hold linear-metrics.jsonl's losses and the report's accuracies.
+func checkProbeEvents(t *testing.T, dir string, rep *LinearReport) {
+	t.Helper()
+	ctx := context.Background()
+	ms, err := run.ReadMetrics(ctx, filepath.Join(dir, run.LinearMetrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := tfevents.ReadDir(ctx, filepath.Join(dir, run.LinearEventsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := tags[run.LinearTags+"loss"]
+	if len(loss) != len(ms) {
+		t.Fatalf("%d losses in the events, %d metrics lines", len(loss), len(ms))
+	}
+	for i, m := range ms {
+		if loss[i].Step != m.Step || loss[i].Value != float32(m.Loss) {
+			t.Errorf("step %d: events %+v, metrics %+v", m.Step, loss[i], m)
+		}
+	}
+	for tag, want := range map[string]float64{"train_top1": rep.TrainTop1, "val_top1": rep.ValTop1, "val_top5": rep.ValTop5} {
+		got := tags[run.LinearTags+tag]
+		if len(got) != 1 || got[0].Step != rep.Steps || got[0].Value != float32(want) {
+			t.Errorf("%s: %+v, want %v at step %d", tag, got, want, rep.Steps)
 		}
 	}
 }

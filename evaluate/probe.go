@@ -13,17 +13,18 @@ import (
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/optim"
 	"github.com/supcon/supcon/trainer/run"
+	"github.com/supcon/supcon/trainer/run/tfevents"
 )
 
 // trainProbe trains m's linear classifier on the training features with
-// cross-entropy, logging linear-metrics.jsonl, and returns the steps done
-// and the last step's loss.
+// cross-entropy, logging linear-metrics.jsonl and the events ev, and
+// returns the steps done and the last step's loss.
 //
 // The classifier trains on standardised features (each dimension to mean 0
 // and deviation 1 over the training samples), which makes plain SGD well
 // conditioned whatever the encoder's scale; the standardisation is then
 // folded into the classifier, so it takes the raw features.
-func trainProbe(ctx context.Context, rd run.Dir, m *model.Model, train *FeatureSet, cfg LinearConfig, progressOut io.Writer) (steps int64, last float64, err error) {
+func trainProbe(ctx context.Context, rd run.Dir, m *model.Model, train *FeatureSet, cfg LinearConfig, ev *tfevents.Writer, progressOut io.Writer) (steps int64, last float64, err error) {
 	oc, err := cfg.OptimizerSettings.Resolve()
 	if err != nil {
 		return 0, 0, err
@@ -43,6 +44,7 @@ func trainProbe(ctx context.Context, rd run.Dir, m *model.Model, train *FeatureS
 	if err != nil {
 		return 0, 0, err
 	}
+	loop.LogEvents(ev, run.LinearTags)
 	mu, sigma := train.stats()
 	p := &probe{loop: loop, g: g, obj: obj, cfg: cfg, labels: train.Labels, dim: train.Dim,
 		x: standardize(train.X, mu, sigma)}

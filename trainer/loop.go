@@ -11,11 +11,13 @@ import (
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/optim"
 	"github.com/supcon/supcon/trainer/run"
+	"github.com/supcon/supcon/trainer/run/tfevents"
 )
 
 // Loop is what every training loop shares, pre-training and the linear
 // probe alike: a graph with the optimiser over its learned tensors, the
-// number of steps done, and the metrics file a line per step. The caller
+// number of steps done, and the metrics file a line per step (and the
+// TensorBoard event file, when given one with LogEvents). The caller
 // feeds each step's batch into the graph and chooses its learning rate.
 // A Loop is not safe for concurrent use.
 type Loop struct {
@@ -23,6 +25,8 @@ type Loop struct {
 	g       *model.Graph
 	lrn     *learner
 	metrics *run.MetricsWriter
+	events  *tfevents.Writer // nil: none
+	tags    string           // the events' tag prefix
 	steps   int64
 	last    time.Time // when the last step was logged
 }
@@ -36,6 +40,11 @@ func NewLoop(m *model.Model, g *model.Graph, name string, oc optim.Config, metri
 	}
 	return &Loop{m: m, g: g, lrn: lrn, metrics: metrics, last: time.Now()}, nil
 }
+
+// LogEvents has every later metrics line also written to the event file ev
+// as scalars tagged prefix+"loss", "learning_rate" and "views_per_sec" (see
+// run.Metric.Scalars). The caller closes ev.
+func (l *Loop) LogEvents(ev *tfevents.Writer, prefix string) { l.events, l.tags = ev, prefix }
 
 // Steps returns the number of steps done.
 func (l *Loop) Steps() int64 { return l.steps }
@@ -64,21 +73,33 @@ func (l *Loop) Step(lr float64) error {
 }
 
 // LogMetric writes the metrics line of the step just done: m with its Step
-// set, and ViewsPerSec the samples over the time since the last line.
+// set, and ViewsPerSec the samples over the time since the last line; and
+// its scalars to the event file, if any.
 func (l *Loop) LogMetric(m run.Metric, samples int) error {
 	now := time.Now()
 	m.Step = l.steps
 	m.ViewsPerSec = float64(samples) / now.Sub(l.last).Seconds()
 	l.last = now
-	return l.metrics.Write(m)
+	if err := l.metrics.Write(m); err != nil {
+		return err
+	}
+	if l.events == nil {
+		return nil
+	}
+	return l.events.Scalars(m.Step, m.Scalars(l.tags)...)
 }
 
-// Checkpoint flushes the metrics and writes the model, the optimiser's state
+// Checkpoint flushes the metrics and the events and writes the model, the optimiser's state
 // and the step count, with the input position pos and the caller's state
 // (JSON), to path.
 func (l *Loop) Checkpoint(ctx context.Context, path string, pos *input.Position, state any) error {
 	if err := l.metrics.Flush(ctx); err != nil {
 		return err
+	}
+	if l.events != nil {
+		if err := l.events.Flush(ctx); err != nil {
+			return err
+		}
 	}
 	var ob bytes.Buffer
 	if err := l.lrn.opt.Save(&ob); err != nil {

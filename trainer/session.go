@@ -16,6 +16,7 @@ import (
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/optim"
 	"github.com/supcon/supcon/trainer/run"
+	"github.com/supcon/supcon/trainer/run/tfevents"
 )
 
 // scheduleUnits is the learning-rate schedule's resolution over the whole
@@ -48,6 +49,7 @@ type session struct {
 	obj   *model.Objective
 	loop  *Loop
 	mw    *run.MetricsWriter
+	ev    *tfevents.Writer
 	bt    *input.Batcher
 	meter *progress.Meter
 	sched optim.Schedule
@@ -201,6 +203,14 @@ func (s *session) build(ctx context.Context, ck *run.Checkpoint) error {
 	if s.loop, err = NewLoop(s.m, s.g, cfg.Optimizer, s.rec.Optimizer, s.mw); err != nil {
 		return err
 	}
+	resumeAfter := int64(-1)
+	if ck != nil {
+		resumeAfter = ck.Step
+	}
+	if s.ev, err = s.dir.CreateEvents(ctx, "", resumeAfter); err != nil {
+		return err
+	}
+	s.loop.LogEvents(s.ev, run.TrainTags)
 	s.sum = Summary{FirstLoss: math.NaN(), Epochs: s.st.Epoch + 1}
 	if ck == nil {
 		return nil
@@ -248,8 +258,9 @@ func (s *session) trainedFrom(ck *run.Checkpoint) *input.Position {
 	return ck.Position
 }
 
-// close releases the input, the graph and the metrics file (whose lines so
-// far are kept). Errors closing the metrics are reported by finish.
+// close releases the input, the graph, the metrics file and the event file
+// (whose lines and events so far are kept). Errors closing them are
+// reported by finish.
 func (s *session) close() {
 	if s.bt != nil {
 		s.bt.Close()
@@ -259,6 +270,9 @@ func (s *session) close() {
 	}
 	if s.mw != nil {
 		s.mw.Close(context.Background()) // the lines so far are kept
+	}
+	if s.ev != nil {
+		s.ev.Close(context.Background())
 	}
 }
 
@@ -434,7 +448,7 @@ func (s *session) interrupted(ctx context.Context, err error) error {
 }
 
 // finish writes the last checkpoint (unless the last step has one), closes
-// the metrics, and writes and returns the summary.
+// the metrics and the events, and writes and returns the summary.
 func (s *session) finish(ctx context.Context, took time.Duration) (*Summary, error) {
 	if s.meter != nil {
 		s.meter.Done()
@@ -444,8 +458,8 @@ func (s *session) finish(ctx context.Context, took time.Duration) (*Summary, err
 			return nil, err
 		}
 	}
-	err := s.mw.Close(ctx)
-	s.mw = nil
+	err := errors.Join(s.mw.Close(ctx), s.ev.Close(ctx))
+	s.mw, s.ev = nil, nil
 	if err != nil {
 		return nil, err
 	}

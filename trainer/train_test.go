@@ -166,6 +166,9 @@ func TestResumeEquivalence(t *testing.T) {
 			t.Fatalf("final %s differs after resuming", name)
 		}
 	}
+	// TensorBoard shows what metrics.jsonl holds, resumed or not.
+	checkEventsMatchMetrics(t, whole)
+	checkEventsMatchMetrics(t, parts)
 }
 
 // TestInterruptAndResume: cancelling the context (Ctrl-C) checkpoints the

@@ -9,6 +9,8 @@
 //	linear.ckpt            the model with the linear probe's classifier
 //	linear.json            the linear evaluation's report
 //	linear-metrics.jsonl   a line per linear-probe step
+//	events.out.tfevents.*  TensorBoard event files of the training (package tfevents)
+//	linear/                the linear probe's event files
 //
 // A Dir names files with storage.Join, never filepath.Join, so a gs://
 // directory keeps its scheme, and every byte goes through internal/storage.
