@@ -78,3 +78,19 @@ func ExampleLinear() {
 	// 16 steps in 4 epochs, last checkpoint step-000000016.ckpt
 	// linear classifier on 128-d features of 64 images; val top-1 above chance: true
 }
+
+// Classify test features by their nearest training features: 200
+// neighbours voting exp(s/0.07), the convention of instance discrimination.
+func ExampleKNN() {
+	train := &evaluate.FeatureSet{Dim: 2, Labels: []int{0, 0, 1, 1},
+		X: []float32{1, 0, 0.9, 0.2, 0, 1, 0.1, 0.9}}
+	test := &evaluate.FeatureSet{Dim: 2, Labels: []int{0, 1}, X: []float32{2, 0.5, 0.3, 3}}
+	res, err := evaluate.KNN(context.Background(), train, test, evaluate.DefaultKNNConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%v: top-1 %.2f, predicted %d and %d\n", res.Config, res.Top1,
+		res.Predictions[0].Predicted(), res.Predictions[1].Predicted())
+	// Output:
+	// kNN k=200 T=0.07: top-1 1.00, predicted 0 and 1
+}
