@@ -359,3 +359,11 @@ func normalizedRows(x []float32, dim int) []float32 {
 	}
 	return out
 }
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -135,13 +135,6 @@ func TestMetricsHandWorked(t *testing.T) {
 	})
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 func TestSoftmax(t *testing.T) {
 	got := make([]float64, 3)
 	Softmax(got, []float32{0, float32(math.Log(2)), 1000})
