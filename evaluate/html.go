@@ -106,10 +106,11 @@ func severityPlot(r *Report, title string, get func(Summary) float64) (*plot.Plo
 	mean.Color, mean.Width = color.Black, vg.Points(3)
 	p.Add(mean)
 	p.Legend.Add("mean", mean)
+	// The lines end at severity 5; the legend sits in the room to their
+	// right.
 	p.Legend.Top = true
-	p.Legend.XOffs = vg.Points(150)
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
-	p.X.Max = 5
+	p.X.Min, p.X.Max = 0, 7.6
 	return p, nil
 }
 
