@@ -70,12 +70,36 @@ type Config struct {
 	// checkpoints.
 	KeepCheckpoints int `json:"keep_checkpoints,omitempty"`
 
+	// Monitor, when set, measures the model after every epoch (see
+	// Monitor); its figures go to metrics.jsonl, loss.png and the event
+	// files. It is not part of config.json.
+	Monitor Monitor `json:"-"`
+
 	// StopAfter, when positive, stops the run (with a checkpoint) once it
 	// has done that many steps in all; a later --resume continues it.
 	StopAfter int64 `json:"-"`
 	// Resume continues from the run's latest checkpoint.
 	Resume bool `json:"-"`
 }
+
+// EpochEnd is what a Monitor is given after an epoch.
+type EpochEnd struct {
+	// Epoch is the epoch just ended, from 0; Step the steps done.
+	Epoch int
+	Step  int64
+	// Model is the model being trained: the monitor may run it but must not
+	// change it, nor keep it after returning.
+	Model *model.Model
+	// Data, Mean and Std are the run's training data and its per-channel
+	// normalisation (resolved to one value per channel).
+	Data      []string
+	Mean, Std []float32
+}
+
+// A Monitor measures the model after an epoch and returns named figures
+// (for instance "knn_top1": kNN accuracy on validation data; package
+// evaluate has one). It runs in the training's goroutine, between steps.
+type Monitor func(ctx context.Context, e EpochEnd) (map[string]float64, error)
 
 // DefaultConfig returns the defaults: cnn-small, SupCon L_out with τ = 0.1,
 // P=16 × K=8 × 2 views, SGD momentum 0.9, weight decay 1e-4, 10% warm-up then

@@ -24,7 +24,9 @@ func sameRun(ctx context.Context, rd run.Dir, rf *runFile) error {
 	was.Config.CheckpointEvery = rf.Config.CheckpointEvery
 	was.Config.KeepCheckpoints = rf.Config.KeepCheckpoints
 	was.Config.StopAfter, was.Config.Resume = rf.Config.StopAfter, rf.Config.Resume
-	if name, a, b, ok := firstDifference(reflect.ValueOf(*was), reflect.ValueOf(*rf)); ok {
+	now := *rf
+	now.Config.Monitor = nil // what is measured after epochs may change too
+	if name, a, b, ok := firstDifference(reflect.ValueOf(*was), reflect.ValueOf(now)); ok {
 		return fmt.Errorf("resume: the %s was %v, now %v (%s); resume with the run's settings and data",
 			name, a, b, rd.Path(run.ConfigFile))
 	}

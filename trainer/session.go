@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/supcon/supcon/internal/progress"
@@ -33,6 +34,9 @@ type trainState struct {
 	// reads its epoch again from the start and meets the same damage.
 	SkippedBefore *Skipped `json:"skipped_before_epoch,omitempty"`
 	Skipped       *Skipped `json:"skipped,omitempty"`
+	// Monitored is the number of epochs the Monitor has measured (absent
+	// without a Monitor).
+	Monitored int `json:"monitored,omitempty"`
 }
 
 // session is one call of Train: the run's data, model and loop from a fresh
@@ -58,6 +62,7 @@ type session struct {
 	trained input.Position // after the last batch trained on
 	saved   int64          // the step of the last checkpoint
 	points  []curves.Point
+	marks   []run.Metric // the monitor lines
 	sum     Summary
 	views   int64
 
@@ -228,6 +233,9 @@ func (s *session) build(ctx context.Context, ck *run.Checkpoint) error {
 	if len(s.points) > 0 {
 		s.sum.FirstLoss, s.sum.LastLoss = s.points[0].Loss, s.points[len(s.points)-1].Loss
 	}
+	if len(s.marks) > 0 {
+		s.sum.Monitor = s.marks[len(s.marks)-1].Monitor
+	}
 	return nil
 }
 
@@ -245,7 +253,11 @@ func (s *session) openMetrics(ctx context.Context, ck *run.Checkpoint) error {
 	}
 	s.mw = mw
 	for _, m := range kept {
-		s.points = append(s.points, m.Point())
+		if m.IsMonitor() {
+			s.marks = append(s.marks, m)
+		} else {
+			s.points = append(s.points, m.Point())
+		}
 	}
 	return nil
 }
@@ -289,7 +301,7 @@ func (s *session) steps(ctx context.Context) error {
 		}
 		b, err := s.next(ctx)
 		if err == io.EOF {
-			return nil
+			return s.monitor(ctx) // the last epoch, if it ended short
 		}
 		if err != nil {
 			return err
@@ -301,6 +313,11 @@ func (s *session) steps(ctx context.Context) error {
 			testAfterStep(s.loop.Steps())
 		}
 		due := s.st.EpochImages >= s.info.Records // the epoch's last batch
+		if due {
+			if err := s.monitor(ctx); err != nil {
+				return err
+			}
+		}
 		if s.cfg.CheckpointEvery > 0 {
 			due = s.loop.Steps()%s.cfg.CheckpointEvery == 0
 		}
@@ -330,7 +347,10 @@ func (s *session) next(ctx context.Context) (*input.Batch, error) {
 	}
 	if b.Epoch != s.st.Epoch {
 		// The previous epoch ended without every image (records skipped as
-		// corrupt): checkpoint it as ended.
+		// corrupt): monitor and checkpoint it as ended.
+		if err := s.monitor(ctx); err != nil {
+			return nil, err
+		}
 		if s.cfg.CheckpointEvery <= 0 && s.loop.Steps() > s.saved {
 			if err := s.checkpoint(ctx); err != nil {
 				return nil, err
@@ -420,9 +440,51 @@ func (s *session) checkpoint(ctx context.Context) error {
 	if err := s.dir.Prune(ctx, s.cfg.KeepCheckpoints); err != nil {
 		s.warnf("warning: %v\n", err)
 	}
-	if err := s.dir.WriteLossCurve(ctx, s.points); err != nil {
+	if err := s.dir.WriteLossCurve(ctx, s.points, run.MonitorSeries(s.marks)); err != nil {
 		s.warnf("warning: %v\n", err)
 	}
+	return nil
+}
+
+// monitor runs the Monitor, if any, on the epoch s.st.Epoch once it has
+// ended (unless it was measured already or no step was done), and records
+// its figures in metrics.jsonl, the event file, the loss curve's points and
+// the summary.
+func (s *session) monitor(ctx context.Context) error {
+	epoch := s.st.Epoch
+	if s.cfg.Monitor == nil || epoch < s.st.Monitored || s.loop.Steps() == 0 {
+		return nil
+	}
+	figs, err := s.cfg.Monitor(ctx, EpochEnd{Epoch: epoch, Step: s.loop.Steps(), Model: s.m,
+		Data: s.cfg.Data, Mean: s.cfg.Mean, Std: s.cfg.Std})
+	if err != nil && ctx.Err() != nil {
+		return interruption{ctx.Err()}
+	}
+	if err != nil {
+		return fmt.Errorf("monitor after epoch %d: %w", epoch, err)
+	}
+	s.st.Monitored = epoch + 1
+	if figs == nil {
+		figs = map[string]float64{}
+	}
+	line := run.Metric{Step: s.loop.Steps(), Epoch: epoch, Monitor: figs}
+	if err := s.mw.Write(line); err != nil {
+		return err
+	}
+	s.marks = append(s.marks, line)
+	names := make([]string, 0, len(figs))
+	for n := range figs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	vals := make([]tfevents.Value, len(names))
+	for i, n := range names {
+		vals[i] = tfevents.Value{Tag: run.MonitorTags + n, Value: float32(figs[n])}
+	}
+	if err := s.ev.Scalars(line.Step, vals...); err != nil {
+		return err
+	}
+	s.sum.Monitor = figs
 	return nil
 }
 

@@ -23,6 +23,8 @@ type Summary struct {
 	Stopped    bool    `json:"stopped,omitempty"`
 	// Skipped is the damaged input passed over under Corrupt "skip".
 	Skipped Skipped `json:"skipped"`
+	// Monitor is the Monitor's last figures (absent without one).
+	Monitor map[string]float64 `json:"monitor,omitempty"`
 }
 
 // Skipped counts damaged input that training passed over (Config.Corrupt

@@ -65,6 +65,24 @@ type Options struct {
 	// if even; 0 picks about 2.5% of the points (at least 1), and 1 turns
 	// smoothing off.
 	Window int
+	// Monitor, when it has points, adds a panel between the loss and the
+	// learning rate with these series (figures measured now and then during
+	// training, such as kNN accuracy on validation data after each epoch),
+	// drawn as lines with a marker per point. Without it the image is as it
+	// always was.
+	Monitor []Series
+}
+
+// Series is a named figure measured at some steps.
+type Series struct {
+	Name   string
+	Points []Mark
+}
+
+// Mark is one measurement of a Series.
+type Mark struct {
+	Step  int64
+	Value float64
 }
 
 // ErrNoPoints is returned (wrapped, with the reason) when there is nothing to
@@ -219,7 +237,13 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	c := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(dpi))
 	dc := draw.Crop(draw.New(c), margin, -margin, margin, -margin)
-	if len(lr) == 0 {
+	mon, err := monitorPlot(opt.Monitor, xmin, xmax)
+	if err != nil {
+		return err
+	}
+	if mon != nil {
+		drawThree(dc, top, mon, bot, len(lr) > 0)
+	} else if len(lr) == 0 {
 		top.Draw(dc) // no learning-rate panel: the title says why
 	} else {
 		h := dc.Max.Y - dc.Min.Y
@@ -421,6 +445,85 @@ func (v vLines) Plot(c draw.Canvas, p *plot.Plot) {
 	for _, x := range v.xs {
 		px := trX(x)
 		c.StrokeLine2(style, px, c.Min.Y, px, c.Max.Y)
+	}
+}
+
+// monitorColors colour the monitor's series in turn.
+var monitorColors = []color.Color{
+	color.RGBA{R: 0, G: 140, B: 70, A: 255},
+	color.RGBA{R: 200, G: 90, B: 0, A: 255},
+	color.RGBA{R: 120, G: 60, B: 170, A: 255},
+}
+
+// monitorPlot returns the monitor panel over steps xmin..xmax, or nil when
+// no series has a finite point.
+func monitorPlot(series []Series, xmin, xmax float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.Y.Label.Text = "monitor"
+	p.X.Label.Text = "step"
+	p.Add(hGrid())
+	drawn := 0
+	for i, sr := range series {
+		var xy plotter.XYs
+		for _, m := range sr.Points {
+			if finite(m.Value) {
+				xy = append(xy, plotter.XY{X: float64(m.Step), Y: m.Value})
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		sort.SliceStable(xy, func(a, b int) bool { return xy[a].X < xy[b].X })
+		l, s, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return nil, fmt.Errorf("curves: monitor %s: %w", sr.Name, err)
+		}
+		col := monitorColors[i%len(monitorColors)]
+		l.Color, l.Width = col, vg.Points(1.5)
+		s.Color, s.Shape, s.Radius = col, draw.CircleGlyph{}, vg.Points(2.5)
+		p.Add(l, s)
+		last := xy[len(xy)-1]
+		p.Legend.Add(fmt.Sprintf("%s (last %.4g)", sr.Name, last.Y), l, s)
+		drawn++
+	}
+	if drawn == 0 {
+		return nil, nil
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.X.Min, p.X.Max = xmin, xmax
+	return p, nil
+}
+
+// drawThree draws the loss, monitor and learning-rate panels (the last only
+// when hasLR) one above the other, their data areas aligned.
+func drawThree(dc draw.Canvas, top, mon, bot *plot.Plot, hasLR bool) {
+	h := dc.Max.Y - dc.Min.Y
+	plots := []*plot.Plot{top, mon}
+	shares := []vg.Length{0.6, 0.4}
+	if hasLR {
+		plots, shares = append(plots, bot), []vg.Length{0.5, 0.28, 0.22}
+	}
+	canvases := make([]draw.Canvas, len(plots))
+	y := dc.Max.Y
+	for i, share := range shares {
+		c := dc
+		c.Max.Y, c.Min.Y = y, y-h*share
+		y = c.Min.Y
+		canvases[i] = c
+	}
+	// Align every data area with the widest margins on each side.
+	var left, right vg.Length
+	for i, p := range plots {
+		d := p.DataCanvas(canvases[i])
+		left = max(left, d.Min.X-canvases[i].Min.X)
+		right = max(right, canvases[i].Max.X-d.Max.X)
+	}
+	for i, p := range plots {
+		d := p.DataCanvas(canvases[i])
+		canvases[i].Min.X += left - (d.Min.X - canvases[i].Min.X)
+		canvases[i].Max.X -= right - (canvases[i].Max.X - d.Max.X)
+		p.Draw(canvases[i])
 	}
 }
 

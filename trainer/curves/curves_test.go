@@ -312,3 +312,54 @@ func TestLongRunIsFast(t *testing.T) {
 	}
 	decode(t, b)
 }
+
+// The monitor panel: drawn between loss and learning rate with its colour,
+// deterministic, and left out (the image unchanged) when no series has a
+// finite point.
+func TestMonitorPanel(t *testing.T) {
+	pts := synthetic(6, 40)
+	var knn []Mark
+	for e := 1; e <= 6; e++ {
+		knn = append(knn, Mark{Step: int64(e*40 - 1), Value: 0.3 + 0.1*float64(e)})
+	}
+	opt := Options{Monitor: []Series{{Name: "knn_top1", Points: knn}}}
+	a, b := render(t, pts, opt), render(t, pts, opt)
+	if !bytes.Equal(a, b) {
+		t.Error("two renders with a monitor differ")
+	}
+	plain := render(t, pts, Options{})
+	if bytes.Equal(a, plain) {
+		t.Error("the monitor panel changed nothing")
+	}
+	nan := Options{Monitor: []Series{{Name: "x", Points: []Mark{{Step: 3, Value: math.NaN()}}}, {Name: "empty"}}}
+	if !bytes.Equal(render(t, pts, nan), plain) {
+		t.Error("a monitor without finite points changed the image")
+	}
+	// The series' colour appears in the middle band of the image only.
+	img := decode(t, a)
+	h := img.Bounds().Dy()
+	rows := map[string]int{}
+	for y := 0; y < h; y++ {
+		for x := 0; x < img.Bounds().Dx(); x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 == 0 && g>>8 == 140 && bl>>8 == 70 {
+				switch {
+				case y < h*45/100:
+					rows["top"]++
+				case y < h*80/100:
+					rows["middle"]++
+				default:
+					rows["bottom"]++
+				}
+			}
+		}
+	}
+	if rows["middle"] == 0 || rows["top"] != 0 || rows["bottom"] != 0 {
+		t.Errorf("monitor colour by band: %v", rows)
+	}
+	if path := os.Getenv("CURVES_SAMPLE"); path != "" {
+		if err := os.WriteFile(strings.TrimSuffix(path, ".png")+"-monitor.png", a, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 
 	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/trainer/curves"
 )
 
-// Metric is one line of metrics.jsonl (or linear-metrics.jsonl): one step.
+// Metric is one line of metrics.jsonl (or linear-metrics.jsonl): one step,
+// or (IsMonitor) what a monitor measured after an epoch.
 type Metric struct {
 	Step  int64   `json:"step"`
 	Epoch int     `json:"epoch"`
@@ -33,9 +35,25 @@ type Metric struct {
 	CorruptShards int64  `json:"corrupt_shards,omitempty"`
 	BadRecords    int64  `json:"bad_records,omitempty"`
 	Skipped       string `json:"skipped,omitempty"`
+	// Monitor is set on a monitor line only (IsMonitor): the figures
+	// measured on the model after epoch Epoch, once Step steps were done
+	// (kNN top-1 on validation data, for instance). Such a line has just
+	// step, epoch and monitor: {"step":120,"epoch":2,"monitor":{"knn_top1":0.61}}.
+	Monitor map[string]float64 `json:"monitor,omitempty"`
 }
 
-// Point returns the step as the loss curve draws it.
+// IsMonitor reports whether the line is a monitor line rather than a step's.
+func (m Metric) IsMonitor() bool { return m.Monitor != nil }
+
+// monitorLine is a monitor line as written: without the step's figures.
+type monitorLine struct {
+	Step    int64              `json:"step"`
+	Epoch   int                `json:"epoch"`
+	Monitor map[string]float64 `json:"monitor"`
+}
+
+// Point returns the step as the loss curve draws it (a monitor line's
+// figures are drawn with MonitorSeries instead).
 func (m Metric) Point() curves.Point {
 	return curves.Point{Step: m.Step, Epoch: float64(m.Epoch), Loss: m.Loss, LR: m.LR}
 }
@@ -61,8 +79,8 @@ func (d Dir) CreateMetrics(ctx context.Context, name string) (*MetricsWriter, er
 // ResumeMetrics continues the run's metrics file name after step: it keeps
 // the lines up to step (a resumed run writes the later ones again), drops
 // lines that do not parse (a partial last line after a crash), and returns
-// the kept lines' metrics with a writer that appends after them. A missing
-// file starts empty.
+// the kept lines' metrics (monitor lines too) with a writer that appends
+// after them. A missing file starts empty.
 func (d Dir) ResumeMetrics(ctx context.Context, name string, step int64) (*MetricsWriter, []Metric, error) {
 	path := d.Path(name)
 	data, err := storage.ReadFile(ctx, path)
@@ -102,9 +120,13 @@ func (d Dir) createMetrics(ctx context.Context, name string, head []byte) (*Metr
 	return mw, nil
 }
 
-// Write adds m's line.
+// Write adds m's line (a monitor line when m.IsMonitor()).
 func (mw *MetricsWriter) Write(m Metric) error {
-	line, err := json.Marshal(m)
+	var v any = m
+	if m.IsMonitor() {
+		v = monitorLine{Step: m.Step, Epoch: m.Epoch, Monitor: m.Monitor}
+	}
+	line, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("metrics %s: step %d: %w", mw.path, m.Step, err)
 	}
@@ -150,7 +172,8 @@ func (mw *MetricsWriter) Close(ctx context.Context) error {
 	return ferr
 }
 
-// ReadMetrics reads a metrics file (local or gs://).
+// ReadMetrics reads a metrics file (local or gs://): the step lines and the
+// monitor lines (IsMonitor) in file order.
 func ReadMetrics(ctx context.Context, path string) ([]Metric, error) {
 	data, err := storage.ReadFile(ctx, path)
 	if err != nil {
@@ -168,14 +191,36 @@ func ReadMetrics(ctx context.Context, path string) ([]Metric, error) {
 	return out, sc.Err()
 }
 
-// WriteLossCurve redraws the run's loss.png from the steps' points
-// (nothing when there are none).
-func (d Dir) WriteLossCurve(ctx context.Context, pts []curves.Point) error {
+// MonitorSeries returns the monitor lines' figures among ms as the loss
+// curve's monitor panel draws them: a series per figure, by name.
+func MonitorSeries(ms []Metric) []curves.Series {
+	byName := map[string]*curves.Series{}
+	var names []string
+	for _, m := range ms {
+		for name, v := range m.Monitor {
+			if byName[name] == nil {
+				byName[name] = &curves.Series{Name: name}
+				names = append(names, name)
+			}
+			byName[name].Points = append(byName[name].Points, curves.Mark{Step: m.Step, Value: v})
+		}
+	}
+	slices.Sort(names)
+	out := make([]curves.Series, len(names))
+	for i, n := range names {
+		out[i] = *byName[n]
+	}
+	return out
+}
+
+// WriteLossCurve redraws the run's loss.png from the steps' points and the
+// monitor's series, if any (nothing when there are no points).
+func (d Dir) WriteLossCurve(ctx context.Context, pts []curves.Point, monitor []curves.Series) error {
 	if len(pts) == 0 {
 		return nil
 	}
 	var png bytes.Buffer
-	if err := curves.Render(&png, pts, curves.Options{}); err != nil {
+	if err := curves.Render(&png, pts, curves.Options{Monitor: monitor}); err != nil {
 		return fmt.Errorf("loss curve: %w", err)
 	}
 	if err := storage.WriteFile(ctx, d.Path(LossCurveFile), png.Bytes()); err != nil {
