@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/supcon/supcon/evaluate"
 	"github.com/supcon/supcon/trainer"
+	"github.com/supcon/supcon/trainer/input"
 	"github.com/supcon/supcon/trainer/model"
 	"github.com/supcon/supcon/trainer/optim"
 )
@@ -30,6 +32,13 @@ The run directory gets:
                    steps), at the end, and when interrupted (Ctrl-C)
   loss.png         the loss curve and learning rate, redrawn at each checkpoint
   summary.json     what the last session reported, with damage skipped
+  events.out.tfevents.*  TensorBoard event files: tensorboard --logdir RUN_DIR
+                   shows loss, learning rate and views/s per step
+
+--monitor VAL measures the frozen encoder after every epoch: kNN top-1 (200
+neighbours voting exp(s/0.07), --monitor-k) of VAL's images among the
+training images, recorded in metrics.jsonl (a "monitor" line per epoch),
+loss.png (a panel of its own), the event files and summary.json.
 
 The run directory may be a gs:// URL. With --corrupt skip, damaged input is
 counted: in the summary line, in summary.json, and on the metrics.jsonl
@@ -128,6 +137,9 @@ func runTrain(ctx context.Context, s *streams, args []string) error {
 	fs.BoolVar(&c.Resume, "resume", false, "continue the run in --out from its latest checkpoint")
 	fs.Int64Var(&c.StopAfter, "stop-after", 0, "stop (with a checkpoint) after this many steps in all; --resume continues")
 	defineTrainFlags(fs, &c)
+	var monitor stringList
+	fs.Var(&monitor, "monitor", "validation shards (a `GLOB`, files or a manifest): kNN top-1 on them after every epoch")
+	monitorK := fs.Int("monitor-k", evaluate.DefaultKNNConfig().K, "--monitor's neighbours, voting exp(s/0.07)")
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}
@@ -140,6 +152,18 @@ func runTrain(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("no --out run directory")
 	}
 	c.Data = data
+	if len(monitor) > 0 {
+		if *monitorK < 1 {
+			return usageErrorf("--monitor-k %d: at least 1", *monitorK)
+		}
+		corrupt, err := input.ParseCorruptPolicy(c.Corrupt)
+		if err != nil {
+			return usageErrorf("--corrupt: %v", err)
+		}
+		knn := evaluate.DefaultKNNConfig()
+		knn.K = *monitorK
+		c.Monitor = evaluate.KNNMonitor(evaluate.MonitorConfig{Val: monitor, KNN: knn, Corrupt: corrupt})
+	}
 	sum, err := trainer.Train(ctx, out, c, s.Err)
 	if errors.Is(err, trainer.ErrRunExists) {
 		return fmt.Errorf("%w (--resume continues it)", err)
@@ -153,6 +177,9 @@ func runTrain(ctx context.Context, s *streams, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "%s: %d steps, %d epochs, loss %.4f -> %.4f, %.0f views/s\ncheckpoint %s\n",
 		state, sum.Steps, sum.Epochs, sum.FirstLoss, sum.LastLoss, sum.ViewsPerS, sum.Checkpoint)
+	if a, ok := sum.Monitor["knn_top1"]; ok {
+		fmt.Fprintf(s.Out, "kNN top-1 on --monitor data after the last epoch: %.2f%%\n", 100*a)
+	}
 	if k := sum.Skipped; k.Any() {
 		fmt.Fprintf(s.Out, "skipped (--corrupt skip): %d corrupt shards (the rest of each), %d bad records; last: %s\n",
 			k.CorruptShards, k.BadRecords, k.Last)

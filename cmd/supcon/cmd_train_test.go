@@ -10,6 +10,7 @@ import (
 	"github.com/supcon/supcon/internal/gcstest"
 	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/trainer/run/tfevents"
 )
 
 // train -> stop -> resume -> linear through the command line, on 2×2 images
@@ -31,9 +32,10 @@ func TestTrainResumeLinear(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "stopped (--resume continues): 4 steps") {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 			}
-			code, out, errOut = supcon(t, append(args, "--resume")...)
+			code, out, errOut = supcon(t, append(args, "--resume", "--monitor", data, "--monitor-k", "5")...)
 			if code != 0 || !strings.Contains(out, "done: 12 steps, 3 epochs") ||
-				!strings.Contains(out, "checkpoint "+run+"/checkpoints/step-000000012.ckpt") {
+				!strings.Contains(out, "checkpoint "+run+"/checkpoints/step-000000012.ckpt") ||
+				!strings.Contains(out, "kNN top-1 on --monitor data after the last epoch: ") {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 			}
 			for _, f := range []string{"config.json", "metrics.jsonl", "loss.png", "checkpoints/step-000000012.ckpt"} {
@@ -50,6 +52,20 @@ func TestTrainResumeLinear(t *testing.T) {
 				if _, err := storage.For(run).Stat(context.Background(), storage.Join(run, f)); err != nil {
 					t.Error(err)
 				}
+			}
+			// TensorBoard's view: every step of both sessions, the kNN
+			// accuracy after each epoch (the first measured on resuming),
+			// and the probe in its own folder.
+			tags, err := tfevents.ReadDir(context.Background(), run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, k := len(tags["train/loss"]), len(tags["monitor/knn_top1"]); n != 12 || k != 3 {
+				t.Errorf("events: %d losses, %d kNN figures; want 12 and 3", n, k)
+			}
+			tags, err = tfevents.ReadDir(context.Background(), storage.Join(run, "linear"))
+			if err != nil || len(tags["linear/loss"]) == 0 || len(tags["linear/val_top1"]) != 1 {
+				t.Errorf("probe events: %v, %v", tags, err)
 			}
 		})
 	}
