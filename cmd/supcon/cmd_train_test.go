@@ -67,6 +67,16 @@ func TestTrainResumeLinear(t *testing.T) {
 			if err != nil || len(tags["linear/loss"]) == 0 || len(tags["linear/val_top1"]) != 1 {
 				t.Errorf("probe events: %v, %v", tags, err)
 			}
+			// The run beside itself (flags after the folders), into the
+			// same file system.
+			cmp := storage.Join(storage.Dir(run), "cmp")
+			code, out, errOut = supcon(t, "compare", run, run, "--out", cmp)
+			if code != 0 || !strings.Contains(out, " (2) | supcon-out | mlp | 0.1 | 2×3×2 | 3 | 12 |") {
+				t.Fatalf("compare: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if _, err := storage.For(cmp).Stat(context.Background(), storage.Join(cmp, "compare.png")); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 	if _, err := os.Stat("gs:"); err == nil {
@@ -118,6 +128,9 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"linear", "--run", "x"}, "no --data"},
 		{[]string{"quickstart", "--epochs", "0"}, "at least 1"},
 		{[]string{"bench", "train", "extra"}, "unexpected arguments"},
+		{[]string{"compare", "--out", "x"}, "no folders to compare"},
+		{[]string{"compare", "a", "b"}, "no --out"},
+		{[]string{"train", "--data", "x", "--out", "y", "--monitor", "v", "--monitor-k", "0"}, "--monitor-k 0"},
 	} {
 		code, _, errOut := supcon(t, tc.args...)
 		if code != 2 || !strings.Contains(errOut, tc.want) {
