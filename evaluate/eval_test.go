@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -30,7 +31,14 @@ func TestEvalReportsAgreeWithPredictions(t *testing.T) {
 				t.Fatal(err)
 			}
 			ec := DefaultEvalConfig()
-			ec.Test, ec.Train, ec.Batch = []string{test}, []string{data}, 16
+			ec.Test, ec.Batch = []string{test}, 16
+			if kind != loss.CrossEntropy {
+				// No probe yet, no Train to make one on.
+				if _, err := Eval(context.Background(), dir, filepath.Join(tmp, "none"), ec, nil); err == nil || !strings.Contains(err.Error(), "no linear probe") {
+					t.Fatalf("a SupCon run without probe or Train: %v", err)
+				}
+			}
+			ec.Train = []string{data}
 			ec.Corruptions, ec.Severities = []string{"brightness", "gaussian_noise"}, []int{1, 5}
 			ec.KNN = []KNNConfig{DefaultKNNConfig(), MajorityKNNConfig(3)}
 			ec.Linear.Epochs, ec.Linear.Batch = 2, 16
@@ -55,6 +63,19 @@ func TestEvalReportsAgreeWithPredictions(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkAgainstPredictions(t, filepath.Join(out, PredictionsFile), &saved, 24, 1+2*2)
+			if noisy := saved.Corrupted[1].Severities[1]; noisy.NLL == saved.Clean.NLL {
+				t.Fatalf("gaussian noise at severity 5 changed nothing: %+v", noisy)
+			}
+			// Same run, data and seed: the same predictions, byte for byte.
+			again := filepath.Join(tmp, "again-"+kind.String())
+			if _, err := Eval(context.Background(), dir, again, ec, nil); err != nil {
+				t.Fatal(err)
+			}
+			b1, err1 := os.ReadFile(filepath.Join(out, PredictionsFile))
+			b2, err2 := os.ReadFile(filepath.Join(again, PredictionsFile))
+			if err1 != nil || err2 != nil || !bytes.Equal(b1, b2) {
+				t.Fatalf("two evaluations differ (%v, %v)", err1, err2)
+			}
 			if len(saved.KNN) != 2 || saved.Retrieval == nil || saved.Retrieval.Queries != 24 {
 				t.Fatalf("kNN %+v retrieval %+v", saved.KNN, saved.Retrieval)
 			}
