@@ -154,6 +154,10 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	if err := e.knn(ctx); err != nil {
 		return nil, err
 	}
+	if e.skipped.Any() {
+		s := e.skipped
+		e.rep.Skipped = &s
+	}
 	e.rep.Seconds = time.Since(start).Seconds()
 	if e.rep.Seconds > 0 {
 		e.rep.ImagesPerSecond = float64(e.rep.Evaluated) / e.rep.Seconds
@@ -248,10 +252,6 @@ func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error
 		e.rep.Corrupted = append(e.rep.Corrupted, cs)
 	}
 	e.rep.BySeverity = bySeverity(e.rep.Corrupted, e.cfg.Severities)
-	if e.skipped.Any() {
-		s := e.skipped
-		e.rep.Skipped = &s
-	}
 	return nil
 }
 
@@ -332,8 +332,9 @@ func (e *evaluator) condition(ctx context.Context, preds *predictionWriter, name
 	if meter != nil {
 		meter.Done()
 	}
-	e.skipped = e.skipped.Plus(s.Stats())
 	if keep != nil {
+		// Every condition reads the same records: count damage once.
+		e.skipped = e.skipped.Plus(s.Stats())
 		keep.Images, keep.Classes, keep.Names = len(keep.Labels), e.m.Spec.Classes, e.rep.Names
 		e.clean = keep
 	}
@@ -388,6 +389,7 @@ func (e *evaluator) knn(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	e.skipped = e.skipped.Plus(train.Read)
 	for _, kc := range e.cfg.KNN {
 		res, err := KNN(ctx, train, e.clean, kc)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/supcon/supcon/loss"
+	"github.com/supcon/supcon/shards"
 	"github.com/supcon/supcon/trainer"
 )
 
@@ -182,5 +183,45 @@ func checkAgainstPredictions(t *testing.T, path string, rep *Report, images, con
 			math.Abs(got.NLL-w.NLL) > eps || math.Abs(got.ECE-w.ECE) > eps {
 			t.Fatalf("%s: recomputed %+v, the report says %+v", key, got, w)
 		}
+	}
+}
+
+// Damage passed over under Corrupt "skip" is counted once in the report,
+// however many conditions read the damaged shard.
+func TestEvalCountsSkippedDamageOnce(t *testing.T) {
+	tmp := t.TempDir()
+	data := writeToyDataset(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
+	test := writeToyDataset(t, filepath.Join(tmp, "test"), 40, 4, 8, 1, 5)
+	dir := filepath.Join(tmp, "run")
+	cfg := toyConfig(data)
+	cfg.Model, cfg.Epochs, cfg.Loss = "mlp", 1, loss.CrossEntropy
+	if _, err := trainer.Train(context.Background(), dir, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	shard := shards.ShardPath(filepath.Join(filepath.Dir(test), "toy"), 1, 4, shards.None)
+	b, err := os.ReadFile(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(shard, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ec := DefaultEvalConfig()
+	ec.Test, ec.Batch, ec.Corruptions, ec.Severities = []string{test}, 16, []string{"contrast"}, []int{1, 2}
+	if _, err := Eval(context.Background(), dir, filepath.Join(tmp, "fail"), ec, nil); err == nil {
+		t.Fatal("a damaged shard passed under Corrupt fail")
+	}
+	ec.Corrupt = "skip"
+	rep, err := Eval(context.Background(), dir, filepath.Join(tmp, "skip"), ec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped == nil || rep.Skipped.CorruptShards != 1 || rep.TestImages >= 40 {
+		t.Fatalf("skipped %+v over %d test images; want 1 corrupt shard, fewer than 40 images", rep.Skipped, rep.TestImages)
+	}
+	var md strings.Builder
+	if err := rep.WriteMarkdown(&md); err != nil || !strings.Contains(md.String(), "Skipped: 1 corrupt shards") {
+		t.Fatalf("report.md does not say what was skipped (%v):\n%s", err, md.String())
 	}
 }
