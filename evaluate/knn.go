@@ -65,9 +65,8 @@ type KNNResult struct {
 // and test are the same set, a sample is not its own neighbour. It costs
 // one test×train matrix product and a K-heap per test sample; memory is
 // the normalised features plus up to 64 rows of similarities (at most 64
-// MiB). The work is spread
-// over GOMAXPROCS goroutines, and the result does not depend on their
-// number.
+// MiB). The work is spread over GOMAXPROCS goroutines, and the result does
+// not depend on their number.
 func KNN(ctx context.Context, train, test *FeatureSet, cfg KNNConfig) (*KNNResult, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("knn: %w", err)
