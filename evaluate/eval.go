@@ -134,6 +134,7 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	}
 	start := time.Now()
 	e := &evaluator{cfg: cfg, corrupt: corrupt, progress: progressOut}
+	defer e.close()
 	if err := e.load(ctx, rd); err != nil {
 		return nil, err
 	}
@@ -177,6 +178,15 @@ type evaluator struct {
 	clean     *FeatureSet // the clean test features, with ids
 	embedding []MapPoint
 	skipped   trainer.Skipped
+}
+
+// close releases the model's graphs.
+func (e *evaluator) close() {
+	for _, g := range []*model.Graph{e.enc, e.head} {
+		if g != nil {
+			g.Close()
+		}
+	}
 }
 
 // load reads the run's settings and the model that scores it.
@@ -231,8 +241,6 @@ func (e *evaluator) load(ctx context.Context, rd run.Dir) error {
 
 // scoreAll scores the clean test data, then every corruption and severity.
 func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error {
-	defer e.enc.Close()
-	defer e.head.Close()
 	clean, err := e.condition(ctx, preds, "", 0)
 	if err != nil {
 		return err
