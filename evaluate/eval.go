@@ -134,6 +134,7 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	}
 	start := time.Now()
 	e := &evaluator{cfg: cfg, corrupt: corrupt, progress: progressOut}
+	defer e.close()
 	if err := e.load(ctx, rd); err != nil {
 		return nil, err
 	}
@@ -154,6 +155,10 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	if err := e.knn(ctx); err != nil {
 		return nil, err
 	}
+	if e.skipped.Any() {
+		s := e.skipped
+		e.rep.Skipped = &s
+	}
 	e.rep.Seconds = time.Since(start).Seconds()
 	if e.rep.Seconds > 0 {
 		e.rep.ImagesPerSecond = float64(e.rep.Evaluated) / e.rep.Seconds
@@ -173,6 +178,15 @@ type evaluator struct {
 	clean     *FeatureSet // the clean test features, with ids
 	embedding []MapPoint
 	skipped   trainer.Skipped
+}
+
+// close releases the model's graphs.
+func (e *evaluator) close() {
+	for _, g := range []*model.Graph{e.enc, e.head} {
+		if g != nil {
+			g.Close()
+		}
+	}
 }
 
 // load reads the run's settings and the model that scores it.
@@ -227,8 +241,6 @@ func (e *evaluator) load(ctx context.Context, rd run.Dir) error {
 
 // scoreAll scores the clean test data, then every corruption and severity.
 func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error {
-	defer e.enc.Close()
-	defer e.head.Close()
 	clean, err := e.condition(ctx, preds, "", 0)
 	if err != nil {
 		return err
@@ -248,10 +260,6 @@ func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error
 		e.rep.Corrupted = append(e.rep.Corrupted, cs)
 	}
 	e.rep.BySeverity = bySeverity(e.rep.Corrupted, e.cfg.Severities)
-	if e.skipped.Any() {
-		s := e.skipped
-		e.rep.Skipped = &s
-	}
 	return nil
 }
 
@@ -259,89 +267,117 @@ func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error
 // at one severity, writing every prediction; the clean pass keeps the
 // features.
 func (e *evaluator) condition(ctx context.Context, preds *predictionWriter, name string, sev int) (*Metrics, error) {
-	what := "clean test"
+	c := &conditionRun{e: e, preds: preds, name: name, sev: sev, what: "clean test"}
 	if name != "" {
-		what = fmt.Sprintf("%s severity %d", name, sev)
+		c.what = fmt.Sprintf("%s severity %d", name, sev)
+	} else {
+		c.keep = &FeatureSet{Classes: e.m.Spec.Classes, Names: e.rep.Names}
 	}
-	aug, err := corrupter(name, sev, e.m.Spec.Channels)
+	m, err := c.run(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.what, err)
+	}
+	return m, nil
+}
+
+// conditionRun is one pass over the test data.
+type conditionRun struct {
+	e     *evaluator
+	preds *predictionWriter
+	name  string
+	sev   int
+	what  string
+	tally *Tally
+	keep  *FeatureSet // the features, on the clean pass
+	probs []float64
+}
+
+func (c *conditionRun) run(ctx context.Context) (*Metrics, error) {
+	e := c.e
+	s, err := c.open(ctx)
 	if err != nil {
 		return nil, err
-	}
-	d, err := input.Open(ctx, e.cfg.Test, input.Options{Corrupt: e.corrupt, NoRotate: true})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if name == "" {
-		if err := e.checkClasses(d); err != nil {
-			return nil, err
-		}
-	}
-	s, err := newSampleStream(ctx, d, e.cfg.Batch, e.m.Spec.Height, e.m.Spec.Width, e.m.Spec.Channels, e.norm.Mean, e.norm.Std, aug, e.cfg.Seed)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer s.Close()
-	tally, err := NewTally(e.m.Spec.Classes, e.cfg.Bins)
-	if err != nil {
+	if c.tally, err = NewTally(e.m.Spec.Classes, e.cfg.Bins); err != nil {
 		return nil, err
 	}
-	var keep *FeatureSet
-	if name == "" {
-		keep = &FeatureSet{}
-	}
+	c.probs = make([]float64, e.m.Spec.Classes)
 	var meter *progress.Meter
 	if e.progress != nil {
-		meter = progress.New(e.progress, what, 0)
+		meter = progress.New(e.progress, c.what, 0)
+		defer meter.Done()
 	}
-	probs := make([]float64, e.m.Spec.Classes)
 	for {
 		b, err := s.Next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, err
 		}
-		feats, logits, dim, err := e.forward(b.X)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+		if err := c.score(b); err != nil {
+			return nil, err
 		}
-		classes := e.m.Spec.Classes
-		for i := 0; i < b.Len; i++ {
-			Softmax(probs, logits[i*classes:(i+1)*classes])
-			p := NewPrediction(b.IDs[i], b.Labels[i], probs)
-			p.Corruption, p.Severity = name, sev
-			if err := tally.Add(&p); err != nil {
-				return nil, fmt.Errorf("%s: %w", what, err)
-			}
-			if err := preds.Write(&p); err != nil {
-				return nil, err
-			}
-		}
-		if keep != nil {
-			keep.Dim = dim
-			keep.X = append(keep.X, feats[:b.Len*dim]...)
-			keep.Labels = append(keep.Labels, b.Labels...)
-			keep.IDs = append(keep.IDs, b.IDs...)
-		}
-		e.rep.Evaluated += int64(b.Len)
 		if meter != nil {
 			meter.Add(int64(b.Len))
 		}
 	}
-	if meter != nil {
-		meter.Done()
+	if c.keep != nil {
+		// Every condition reads the same records: count damage once.
+		e.skipped = e.skipped.Plus(s.Stats())
+		c.keep.Images = len(c.keep.Labels)
+		e.clean = c.keep
 	}
-	e.skipped = e.skipped.Plus(s.Stats())
-	if keep != nil {
-		keep.Images, keep.Classes, keep.Names = len(keep.Labels), e.m.Spec.Classes, e.rep.Names
-		e.clean = keep
-	}
-	m, err := tally.Metrics(e.rep.Names)
+	return c.tally.Metrics(e.rep.Names)
+}
+
+// open opens the test data as a stream of samples under the condition.
+func (c *conditionRun) open(ctx context.Context) (*sampleStream, error) {
+	e, spec := c.e, c.e.m.Spec
+	aug, err := corrupter(c.name, c.sev, spec.Channels)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, err
 	}
-	return m, nil
+	d, err := input.Open(ctx, e.cfg.Test, input.Options{Corrupt: e.corrupt, NoRotate: true})
+	if err != nil {
+		return nil, err
+	}
+	if c.keep != nil {
+		if err := e.checkClasses(d); err != nil {
+			return nil, err
+		}
+	}
+	return newSampleStream(ctx, d, e.cfg.Batch, spec.Height, spec.Width, spec.Channels, e.norm.Mean, e.norm.Std, aug, e.cfg.Seed)
+}
+
+// score runs the model on a batch, counts and writes its predictions, and
+// keeps its features on the clean pass.
+func (c *conditionRun) score(b *sampleBatch) error {
+	feats, logits, dim, err := c.e.forward(b.X)
+	if err != nil {
+		return err
+	}
+	classes := c.e.m.Spec.Classes
+	for i := 0; i < b.Len; i++ {
+		Softmax(c.probs, logits[i*classes:(i+1)*classes])
+		p := NewPrediction(b.IDs[i], b.Labels[i], c.probs)
+		p.Corruption, p.Severity = c.name, c.sev
+		if err := c.tally.Add(&p); err != nil {
+			return err
+		}
+		if err := c.preds.Write(&p); err != nil {
+			return err
+		}
+	}
+	if k := c.keep; k != nil {
+		k.Dim = dim
+		k.X = append(k.X, feats[:b.Len*dim]...)
+		k.Labels = append(k.Labels, b.Labels...)
+		k.IDs = append(k.IDs, b.IDs...)
+	}
+	c.e.rep.Evaluated += int64(b.Len)
+	return nil
 }
 
 // forward runs the encoder and the classifier on a batch of images and
@@ -388,6 +424,7 @@ func (e *evaluator) knn(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	e.skipped = e.skipped.Plus(train.Read)
 	for _, kc := range e.cfg.KNN {
 		res, err := KNN(ctx, train, e.clean, kc)
 		if err != nil {

@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/supcon/supcon/loss"
+	"github.com/supcon/supcon/shards"
 	"github.com/supcon/supcon/trainer"
 )
 
@@ -30,7 +32,14 @@ func TestEvalReportsAgreeWithPredictions(t *testing.T) {
 				t.Fatal(err)
 			}
 			ec := DefaultEvalConfig()
-			ec.Test, ec.Train, ec.Batch = []string{test}, []string{data}, 16
+			ec.Test, ec.Batch = []string{test}, 16
+			if kind != loss.CrossEntropy {
+				// No probe yet, no Train to make one on.
+				if _, err := Eval(context.Background(), dir, filepath.Join(tmp, "none"), ec, nil); err == nil || !strings.Contains(err.Error(), "no linear probe") {
+					t.Fatalf("a SupCon run without probe or Train: %v", err)
+				}
+			}
+			ec.Train = []string{data}
 			ec.Corruptions, ec.Severities = []string{"brightness", "gaussian_noise"}, []int{1, 5}
 			ec.KNN = []KNNConfig{DefaultKNNConfig(), MajorityKNNConfig(3)}
 			ec.Linear.Epochs, ec.Linear.Batch = 2, 16
@@ -55,6 +64,19 @@ func TestEvalReportsAgreeWithPredictions(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkAgainstPredictions(t, filepath.Join(out, PredictionsFile), &saved, 24, 1+2*2)
+			if noisy := saved.Corrupted[1].Severities[1]; noisy.NLL == saved.Clean.NLL {
+				t.Fatalf("gaussian noise at severity 5 changed nothing: %+v", noisy)
+			}
+			// Same run, data and seed: the same predictions, byte for byte.
+			again := filepath.Join(tmp, "again-"+kind.String())
+			if _, err := Eval(context.Background(), dir, again, ec, nil); err != nil {
+				t.Fatal(err)
+			}
+			b1, err1 := os.ReadFile(filepath.Join(out, PredictionsFile))
+			b2, err2 := os.ReadFile(filepath.Join(again, PredictionsFile))
+			if err1 != nil || err2 != nil || !bytes.Equal(b1, b2) {
+				t.Fatalf("two evaluations differ (%v, %v)", err1, err2)
+			}
 			if len(saved.KNN) != 2 || saved.Retrieval == nil || saved.Retrieval.Queries != 24 {
 				t.Fatalf("kNN %+v retrieval %+v", saved.KNN, saved.Retrieval)
 			}
@@ -161,5 +183,45 @@ func checkAgainstPredictions(t *testing.T, path string, rep *Report, images, con
 			math.Abs(got.NLL-w.NLL) > eps || math.Abs(got.ECE-w.ECE) > eps {
 			t.Fatalf("%s: recomputed %+v, the report says %+v", key, got, w)
 		}
+	}
+}
+
+// Damage passed over under Corrupt "skip" is counted once in the report,
+// however many conditions read the damaged shard.
+func TestEvalCountsSkippedDamageOnce(t *testing.T) {
+	tmp := t.TempDir()
+	data := writeToyDataset(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
+	test := writeToyDataset(t, filepath.Join(tmp, "test"), 40, 4, 8, 1, 5)
+	dir := filepath.Join(tmp, "run")
+	cfg := toyConfig(data)
+	cfg.Model, cfg.Epochs, cfg.Loss = "mlp", 1, loss.CrossEntropy
+	if _, err := trainer.Train(context.Background(), dir, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	shard := shards.ShardPath(filepath.Join(filepath.Dir(test), "toy"), 1, 4, shards.None)
+	b, err := os.ReadFile(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(shard, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ec := DefaultEvalConfig()
+	ec.Test, ec.Batch, ec.Corruptions, ec.Severities = []string{test}, 16, []string{"contrast"}, []int{1, 2}
+	if _, err := Eval(context.Background(), dir, filepath.Join(tmp, "fail"), ec, nil); err == nil {
+		t.Fatal("a damaged shard passed under Corrupt fail")
+	}
+	ec.Corrupt = "skip"
+	rep, err := Eval(context.Background(), dir, filepath.Join(tmp, "skip"), ec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped == nil || rep.Skipped.CorruptShards != 1 || rep.TestImages >= 40 {
+		t.Fatalf("skipped %+v over %d test images; want 1 corrupt shard, fewer than 40 images", rep.Skipped, rep.TestImages)
+	}
+	var md strings.Builder
+	if err := rep.WriteMarkdown(&md); err != nil || !strings.Contains(md.String(), "Skipped: 1 corrupt shards") {
+		t.Fatalf("report.md does not say what was skipped (%v):\n%s", err, md.String())
 	}
 }

@@ -143,6 +143,14 @@ func mapPlot(pts []MapPoint, classes int, names []string) (*plot.Plot, error) {
 			p.Legend.Add(name, s)
 		}
 	}
+	// Room on the right for the legend.
+	if classes <= 20 && len(pts) > 0 {
+		lo, hi := pts[0].X, pts[0].X
+		for _, q := range pts {
+			lo, hi = min(lo, q.X), max(hi, q.X)
+		}
+		p.X.Min, p.X.Max = lo, hi+0.2*(hi-lo)
+	}
 	p.Legend.Top = true
 	return p, nil
 }

@@ -64,9 +64,9 @@ type KNNResult struct {
 // equal similarities rank the earlier training sample first). When train
 // and test are the same set, a sample is not its own neighbour. It costs
 // one test×train matrix product and a K-heap per test sample; memory is
-// the normalised features plus 64 rows of similarities. The work is spread
-// over GOMAXPROCS goroutines, and the result does not depend on their
-// number.
+// the normalised features plus up to 64 rows of similarities (at most 64
+// MiB). The work is spread over GOMAXPROCS goroutines, and the result does
+// not depend on their number.
 func KNN(ctx context.Context, train, test *FeatureSet, cfg KNNConfig) (*KNNResult, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("knn: %w", err)
@@ -239,9 +239,12 @@ func (a neighbour) worse(b neighbour) bool {
 	return a.sim < b.sim || (a.sim == b.sim && a.index > b.index)
 }
 
-// queryBlock is the number of queries whose similarities are computed at
-// once.
-const queryBlock = 64
+// queryBlock is the largest number of queries whose similarities are
+// computed at once, and blockFloats the most similarities held (64 MiB).
+const (
+	queryBlock  = 64
+	blockFloats = 16 << 20
+)
 
 // forNeighbours calls fn(i, nb) for every test sample i with its k nearest
 // training samples, nearest first (k at most the training set, less one
@@ -260,14 +263,15 @@ func forNeighbours(ctx context.Context, train, test *FeatureSet, k int, fn func(
 		qs = normalizedRows(test.X, d)
 	}
 	nTest := len(test.Labels)
-	sims := make([]float32, queryBlock*nTrain)
+	block := max(1, min(queryBlock, blockFloats/nTrain))
+	sims := make([]float32, block*nTrain)
 	workers := runtime.GOMAXPROCS(0)
 	heaps := make([][]neighbour, workers)
-	for start := 0; start < nTest; start += queryBlock {
+	for start := 0; start < nTest; start += block {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows := min(queryBlock, nTest-start)
+		rows := min(block, nTest-start)
 		gemm.Sgemm(false, true, rows, nTrain, d, 1, qs[start*d:(start+rows)*d], d, ref, d, 0, sims, nTrain)
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {

@@ -26,7 +26,12 @@ applies exactly its ops at the image's own size, e.g.
 Policies: none, autoaugment[:imagenet|v0|cifar10|svhn][,convention=tv],
 randaugment[:n=N,m=M,convention=tf|tv], trivialaugment,
 simaugment[:strength=S,blur=P,warp=P], stacked-randaugment[:...],
-ops:OP[=ARG],... (see the augment package's Parse for the grammar).`,
+ops:OP[=ARG],... (see the augment package's Parse for the grammar).
+
+In the tf convention, pixel-measured arguments (translate, cutout) are the
+fraction of the view's side that the policy's reference implementation used
+(pixels=rel, the default); add pixels=abs to keep TF's absolute pixels, e.g.
+randaugment:n=2,m=10,pixels=abs. See docs/policies.md.`,
 		Run: runApply,
 	})
 }

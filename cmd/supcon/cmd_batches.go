@@ -97,19 +97,9 @@ func runBatches(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("--corrupt: %v", err)
 	}
 	if resume != "" {
-		js, err := os.ReadFile(resume)
-		if err != nil {
+		if bopt.Start, err = readPosition(resume); err != nil {
 			return err
 		}
-		var pos batchesSummary
-		if err := json.Unmarshal(js, &pos); err != nil || pos.Position.P == 0 {
-			// Also accept a bare Position.
-			pos.Position = input.Position{}
-			if err := json.Unmarshal(js, &pos.Position); err != nil {
-				return fmt.Errorf("--resume %s: %w", resume, err)
-			}
-		}
-		bopt.Start = &pos.Position
 	}
 	d, err := input.Open(ctx, []string{data}, opt)
 	if err != nil {
@@ -120,8 +110,35 @@ func runBatches(ctx context.Context, s *streams, args []string) error {
 		return err
 	}
 	defer b.Close()
-	out := bufio.NewWriter(s.Out)
-	defer out.Flush()
+	if err := printBatches(s.Out, b, count); err != nil {
+		return err
+	}
+	st := b.Stats()
+	return json.NewEncoder(s.Err).Encode(batchesSummary{Position: b.Position(), Balance: st.Balance(), Stats: st})
+}
+
+// readPosition reads the position to resume at from path: the summary
+// supcon batches printed last, or a bare input.Position.
+func readPosition(path string) (*input.Position, error) {
+	js, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var pos batchesSummary
+	if err := json.Unmarshal(js, &pos); err != nil || pos.Position.P == 0 {
+		// Also accept a bare Position.
+		pos.Position = input.Position{}
+		if err := json.Unmarshal(js, &pos.Position); err != nil {
+			return nil, fmt.Errorf("--resume %s: %w", path, err)
+		}
+	}
+	return &pos.Position, nil
+}
+
+// printBatches prints a JSON line for each of b's batches to w, up to
+// count batches (0: all).
+func printBatches(w io.Writer, b *input.Batcher, count int) error {
+	out := bufio.NewWriter(w)
 	enc := json.NewEncoder(out)
 	for n := 0; count == 0 || n < count; n++ {
 		bt, err := b.Next()
@@ -129,17 +146,13 @@ func runBatches(ctx context.Context, s *streams, args []string) error {
 			break
 		}
 		if err != nil {
-			return err
+			return errors.Join(err, out.Flush()) // the batches before the error are printed
 		}
 		if err := enc.Encode(lineOf(bt)); err != nil {
 			return err
 		}
 	}
-	if err := out.Flush(); err != nil {
-		return err
-	}
-	st := b.Stats()
-	return json.NewEncoder(s.Err).Encode(batchesSummary{Position: b.Position(), Balance: st.Balance(), Stats: st})
+	return out.Flush()
 }
 
 // lineOf describes a batch for printing.

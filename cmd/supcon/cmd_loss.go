@@ -115,90 +115,40 @@ func init() {
 	})
 }
 
+// lossFiles are the files supcon loss reads and writes.
+type lossFiles struct {
+	features, labels, keys, gradOut string
+}
+
 func runLoss(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
 	var lf lossFlags
 	lf.define(fs)
-	features := fs.String("features", "", "features .npy: [B, V, d] or [M, d], float32 or float64 (required)")
-	labelsPath := fs.String("labels", "", "labels .npy: int [B] or [M] (required but for simclr and npairs)")
-	gradOut := fs.String("grad-out", "", "write the gradient to this .npy file, shaped like the features")
-	keysPath := fs.String("image-keys", "", "image keys .npy: int [B], [B, V] or [M]; rows of different images with equal keys are copies, left out of each other's positives and negatives")
+	var files lossFiles
+	fs.StringVar(&files.features, "features", "", "features .npy: [B, V, d] or [M, d], float32 or float64 (required)")
+	fs.StringVar(&files.labels, "labels", "", "labels .npy: int [B] or [M] (required but for simclr and npairs)")
+	fs.StringVar(&files.gradOut, "grad-out", "", "write the gradient to this .npy file, shaped like the features")
+	fs.StringVar(&files.keys, "image-keys", "", "image keys .npy: int [B], [B, V] or [M]; rows of different images with equal keys are copies, left out of each other's positives and negatives")
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
-	if *features == "" {
-		return usageErrorf("--features is required")
-	}
-	o, err := lf.options()
+	o, err := files.options(&lf)
 	if err != nil {
 		return err
 	}
-	switch {
-	case o.Loss == loss.SimCLR && *labelsPath != "":
-		return usageErrorf("simclr takes no --labels: an anchor's positives are the other views of its image")
-	case *labelsPath == "" && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
-		return usageErrorf("--labels is required for %v", o.Loss)
-	case *keysPath != "" && o.Loss != loss.SupConOut && o.Loss != loss.SupConIn && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
-		return usageErrorf("--image-keys applies to supcon-out, supcon-in, simclr and npairs, not %v", o.Loss)
-	}
-	data, shape, err := npy.ReadFloat32s(*features)
+	in, labels, err := files.read(&o, lf.views)
 	if err != nil {
-		return fmt.Errorf("features: %w", err)
-	}
-	in, err := loss.NewFeatures(data, shape, o.Views)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *features, err)
-	}
-	if o.Loss == loss.NPairs && lf.views == 0 && len(in.Shape) == 2 {
-		in.Views = 2 // an anchor and its positive
-	}
-	o.Views = in.Views
-	var labels []int
-	if *labelsPath != "" {
-		v, shape, err := npy.ReadInts(*labelsPath)
-		if err != nil {
-			return fmt.Errorf("labels: %w", err)
-		}
-		if labels, err = in.RowLabels(v, shape); err != nil {
-			return fmt.Errorf("%s: %w", *labelsPath, err)
-		}
-	}
-	if *keysPath != "" {
-		v, shape, err := npy.ReadInts(*keysPath)
-		if err != nil {
-			return fmt.Errorf("image keys: %w", err)
-		}
-		if o.ImageKeys, err = in.RowImageKeys(v, shape); err != nil {
-			return fmt.Errorf("%s: %w", *keysPath, err)
-		}
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var grad *loss.Matrix
-	if *gradOut != "" {
-		grad = &loss.Matrix{Rows: in.Z.Rows, Cols: in.Z.Cols, Data: make([]float32, len(in.Z.Data))}
-	}
-	res, err := loss.Compute(grad, in.Z, labels, o)
+	rep, err := files.compute(in, labels, o)
 	if err != nil {
-		return fmt.Errorf("%s: %w", *features, err)
-	}
-	if grad != nil {
-		if err := npy.WriteFloat32File(*gradOut, in.Shape, in.InShape(grad.Data)); err != nil {
-			return fmt.Errorf("gradient: %w", err)
-		}
-	}
-	rep := lossReport{
-		Loss: o.Loss.String(), Value: res.Value, Rows: in.Z.Rows, Dim: in.Z.Cols,
-		Images: in.Z.Rows / max(o.Views, 1), Views: max(o.Views, 1), Mode: o.Mode.String(),
-		Temperature: res.Temperature, Scale: res.Scale, Anchors: res.Anchors, Counted: res.Counted,
-		WithoutPositives: res.WithoutPositives, NoPositivePair: res.NoPositivePair, GradOut: *gradOut,
-	}
-	if o.Loss == loss.Triplet {
-		rep.Triplets, rep.ActiveTriplets = &res.Triplets, &res.ActiveTriplets
+		return err
 	}
 	out, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -206,4 +156,90 @@ func runLoss(ctx context.Context, s *streams, args []string) error {
 	}
 	_, err = fmt.Fprintf(s.Out, "%s\n", out)
 	return err
+}
+
+// options checks which files the chosen loss needs and returns its options.
+func (f *lossFiles) options(lf *lossFlags) (loss.Options, error) {
+	if f.features == "" {
+		return loss.Options{}, usageErrorf("--features is required")
+	}
+	o, err := lf.options()
+	if err != nil {
+		return o, err
+	}
+	switch {
+	case o.Loss == loss.SimCLR && f.labels != "":
+		return o, usageErrorf("simclr takes no --labels: an anchor's positives are the other views of its image")
+	case f.labels == "" && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
+		return o, usageErrorf("--labels is required for %v", o.Loss)
+	case f.keys != "" && o.Loss != loss.SupConOut && o.Loss != loss.SupConIn && o.Loss != loss.SimCLR && o.Loss != loss.NPairs:
+		return o, usageErrorf("--image-keys applies to supcon-out, supcon-in, simclr and npairs, not %v", o.Loss)
+	}
+	return o, nil
+}
+
+// read reads the features, and the labels and image keys if given, as
+// rows; it sets o.Views and o.ImageKeys. views is the --views flag (0 if
+// not given).
+func (f *lossFiles) read(o *loss.Options, views int) (*loss.Features, []int, error) {
+	data, shape, err := npy.ReadFloat32s(f.features)
+	if err != nil {
+		return nil, nil, fmt.Errorf("features: %w", err)
+	}
+	in, err := loss.NewFeatures(data, shape, o.Views)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", f.features, err)
+	}
+	if o.Loss == loss.NPairs && views == 0 && len(in.Shape) == 2 {
+		in.Views = 2 // an anchor and its positive
+	}
+	o.Views = in.Views
+	var labels []int
+	if f.labels != "" {
+		v, shape, err := npy.ReadInts(f.labels)
+		if err != nil {
+			return nil, nil, fmt.Errorf("labels: %w", err)
+		}
+		if labels, err = in.RowLabels(v, shape); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.labels, err)
+		}
+	}
+	if f.keys != "" {
+		v, shape, err := npy.ReadInts(f.keys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("image keys: %w", err)
+		}
+		if o.ImageKeys, err = in.RowImageKeys(v, shape); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.keys, err)
+		}
+	}
+	return in, labels, nil
+}
+
+// compute computes the loss, writes its gradient to f.gradOut if that is
+// set, and returns the report supcon loss prints.
+func (f *lossFiles) compute(in *loss.Features, labels []int, o loss.Options) (*lossReport, error) {
+	var grad *loss.Matrix
+	if f.gradOut != "" {
+		grad = &loss.Matrix{Rows: in.Z.Rows, Cols: in.Z.Cols, Data: make([]float32, len(in.Z.Data))}
+	}
+	res, err := loss.Compute(grad, in.Z, labels, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.features, err)
+	}
+	if grad != nil {
+		if err := npy.WriteFloat32File(f.gradOut, in.Shape, in.InShape(grad.Data)); err != nil {
+			return nil, fmt.Errorf("gradient: %w", err)
+		}
+	}
+	rep := &lossReport{
+		Loss: o.Loss.String(), Value: res.Value, Rows: in.Z.Rows, Dim: in.Z.Cols,
+		Images: in.Z.Rows / max(o.Views, 1), Views: max(o.Views, 1), Mode: o.Mode.String(),
+		Temperature: res.Temperature, Scale: res.Scale, Anchors: res.Anchors, Counted: res.Counted,
+		WithoutPositives: res.WithoutPositives, NoPositivePair: res.NoPositivePair, GradOut: f.gradOut,
+	}
+	if o.Loss == loss.Triplet {
+		rep.Triplets, rep.ActiveTriplets = &res.Triplets, &res.ActiveTriplets
+	}
+	return rep, nil
 }

@@ -104,34 +104,16 @@ var (
 
 // Render draws pts as a PNG to w.
 func Render(w io.Writer, pts []Point, opt Options) error {
-	width, height := opt.Width, opt.Height
-	if width == 0 {
-		width = 900
-	}
-	if height == 0 {
-		height = 600
-	}
-	if width < 200 || height < 150 || width > 10000 || height > 10000 {
-		return fmt.Errorf("curves: image size %d×%d, want 200×150 to 10000×10000 pixels", width, height)
-	}
-	if opt.Window < 0 {
-		return fmt.Errorf("curves: moving-average window %d, want ≥ 0", opt.Window)
+	width, height, err := opt.size()
+	if err != nil {
+		return err
 	}
 	if len(pts) == 0 {
 		return fmt.Errorf("%w: the run has no points", ErrNoPoints)
 	}
 	sorted := append([]Point(nil), pts...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Step < sorted[j].Step })
-
-	var loss, lr plotter.XYs
-	for _, p := range sorted {
-		if finite(p.Loss) {
-			loss = append(loss, plotter.XY{X: float64(p.Step), Y: p.Loss})
-		}
-		if finite(p.LR) {
-			lr = append(lr, plotter.XY{X: float64(p.Step), Y: p.LR})
-		}
-	}
+	loss, lr := series(sorted)
 	if len(loss) == 0 {
 		return fmt.Errorf("%w: all %d losses are NaN or infinite", ErrNoPoints, len(pts))
 	}
@@ -142,8 +124,66 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	if window%2 == 0 {
 		window++
 	}
+	top, err := lossPanel(sorted, loss, window, width)
+	if err != nil {
+		return err
+	}
+	top.Title.Text = title(opt.Title, len(pts), loss, lr, window)
+	bot, err := lrPanel(lr, width)
+	if err != nil {
+		return err
+	}
+	xmin, xmax := float64(sorted[0].Step), float64(sorted[len(sorted)-1].Step)
+	for _, p := range []*plot.Plot{top, bot} {
+		p.X.Min, p.X.Max = xmin, xmax
+		p.Title.TextStyle.Font.Size = vg.Points(13)
+	}
+	bot.Y.Min = math.Min(bot.Y.Min, 0)
+	mon, err := monitorPlot(opt.Monitor, xmin, xmax)
+	if err != nil {
+		return err
+	}
+	return drawPNG(w, width, height, top, mon, bot, len(lr) > 0)
+}
 
-	title := opt.Title
+// size returns the image's width and height, with defaults, or an error if
+// the options are out of range.
+func (opt Options) size() (width, height int, err error) {
+	width, height = opt.Width, opt.Height
+	if width == 0 {
+		width = 900
+	}
+	if height == 0 {
+		height = 600
+	}
+	if width < 200 || height < 150 || width > 10000 || height > 10000 {
+		return 0, 0, fmt.Errorf("curves: image size %d×%d, want 200×150 to 10000×10000 pixels", width, height)
+	}
+	if opt.Window < 0 {
+		return 0, 0, fmt.Errorf("curves: moving-average window %d, want ≥ 0", opt.Window)
+	}
+	return width, height, nil
+}
+
+// series returns the finite losses and learning rates of pts against their
+// steps.
+func series(pts []Point) (loss, lr plotter.XYs) {
+	for _, p := range pts {
+		if finite(p.Loss) {
+			loss = append(loss, plotter.XY{X: float64(p.Step), Y: p.Loss})
+		}
+		if finite(p.LR) {
+			lr = append(lr, plotter.XY{X: float64(p.Step), Y: p.LR})
+		}
+	}
+	return loss, lr
+}
+
+// title is the plot's title: the given one (or "training loss"), the last
+// loss, the mean of the last window points, and what was not drawn out of
+// n points.
+func title(given string, n int, loss, lr plotter.XYs, window int) string {
+	title := given
 	if title == "" {
 		title = "training loss"
 	}
@@ -156,18 +196,21 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 		}
 		title += fmt.Sprintf(", mean of the last %d points %.4g", len(tail), sum/float64(len(tail)))
 	}
-	if bad := len(pts) - len(loss); bad > 0 {
+	if bad := n - len(loss); bad > 0 {
 		title += "; " + plural(bad, "non-finite loss") + " not drawn"
 	}
 	if len(lr) == 0 {
 		title += "; no finite learning rate"
-	} else if bad := len(pts) - len(lr); bad > 0 {
+	} else if bad := n - len(lr); bad > 0 {
 		title += "; " + plural(bad, "non-finite learning rate") + " not drawn"
 	}
-	xmin, xmax := float64(sorted[0].Step), float64(sorted[len(sorted)-1].Step)
+	return title
+}
 
+// lossPanel plots the loss per step (its envelope at width pixels), its
+// centred moving average over window steps, and the epochs' starts.
+func lossPanel(sorted []Point, loss plotter.XYs, window, width int) (*plot.Plot, error) {
 	top := plot.New()
-	top.Title.Text = title
 	top.Y.Label.Text = "loss"
 	top.X.Label.Text = "step"
 	top.Add(hGrid())
@@ -179,7 +222,7 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	if len(loss) == 1 {
 		s, err := plotter.NewScatter(loss)
 		if err != nil {
-			return fmt.Errorf("curves: %w", err)
+			return nil, fmt.Errorf("curves: %w", err)
 		}
 		s.Color = smoothColor
 		s.GlyphStyle.Radius = vg.Points(3)
@@ -188,7 +231,7 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	} else {
 		raw, err := plotter.NewLine(envelope(loss, width))
 		if err != nil {
-			return fmt.Errorf("curves: %w", err)
+			return nil, fmt.Errorf("curves: %w", err)
 		}
 		raw.Color, raw.Width = rawColor, vg.Points(0.75)
 		top.Add(raw)
@@ -196,7 +239,7 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 		if window > 1 {
 			sm, err := plotter.NewLine(thin(smooth, 2*width))
 			if err != nil {
-				return fmt.Errorf("curves: %w", err)
+				return nil, fmt.Errorf("curves: %w", err)
 			}
 			sm.Color, sm.Width = smoothColor, vg.Points(1.75)
 			top.Add(sm)
@@ -205,7 +248,11 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	}
 	top.Legend.Top = true
 	top.Legend.TextStyle.Font.Size = vg.Points(10)
+	return top, nil
+}
 
+// lrPanel plots the learning rate (its envelope at width pixels).
+func lrPanel(lr plotter.XYs, width int) (*plot.Plot, error) {
 	bot := plot.New()
 	bot.Y.Label.Text = "learning rate"
 	bot.X.Label.Text = "step"
@@ -215,7 +262,7 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	case 1:
 		s, err := plotter.NewScatter(lr)
 		if err != nil {
-			return fmt.Errorf("curves: %w", err)
+			return nil, fmt.Errorf("curves: %w", err)
 		}
 		s.Color = lrColor
 		s.GlyphStyle.Radius = vg.Points(3)
@@ -223,27 +270,24 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 	default:
 		l, err := plotter.NewLine(envelope(lr, width))
 		if err != nil {
-			return fmt.Errorf("curves: %w", err)
+			return nil, fmt.Errorf("curves: %w", err)
 		}
 		l.Color, l.Width = lrColor, vg.Points(1.5)
 		bot.Add(l)
 	}
-	for _, p := range []*plot.Plot{top, bot} {
-		p.X.Min, p.X.Max = xmin, xmax
-		p.Title.TextStyle.Font.Size = vg.Points(13)
-	}
-	bot.Y.Min = math.Min(bot.Y.Min, 0)
+	return bot, nil
+}
 
+// drawPNG draws the loss panel over the monitor panel, if any (mon not
+// nil), over the learning-rate panel (left out when withLR is false), and
+// writes the PNG to w.
+func drawPNG(w io.Writer, width, height int, top, mon, bot *plot.Plot, withLR bool) error {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	c := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(dpi))
 	dc := draw.Crop(draw.New(c), margin, -margin, margin, -margin)
-	mon, err := monitorPlot(opt.Monitor, xmin, xmax)
-	if err != nil {
-		return err
-	}
 	if mon != nil {
-		drawThree(dc, top, mon, bot, len(lr) > 0)
-	} else if len(lr) == 0 {
+		drawThree(dc, top, mon, bot, withLR)
+	} else if !withLR {
 		top.Draw(dc) // no learning-rate panel: the title says why
 	} else {
 		h := dc.Max.Y - dc.Min.Y
@@ -254,7 +298,6 @@ func Render(w io.Writer, pts []Point, opt Options) error {
 		top.Draw(topC)
 		bot.Draw(botC)
 	}
-
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 		return fmt.Errorf("curves: encoding PNG: %w", err)

@@ -160,44 +160,9 @@ func (sr *stateReader) floats(dst []float32, what string) error {
 // truncation, checksum).
 func (o *Optimizer) Load(r io.Reader) error {
 	sr := &stateReader{r: r, h: crc32.NewIEEE()}
-	magic := make([]byte, len(stateMagic))
-	if err := sr.read(magic, "magic"); err != nil {
-		return err
-	}
-	if string(magic) != stateMagic {
-		return fmt.Errorf("optim: load: bad magic %q, want %q: not an optimiser state", magic, stateMagic)
-	}
-	ver, err := sr.u32("version")
+	want, err := o.loadHeader(sr)
 	if err != nil {
 		return err
-	}
-	if ver != stateVersion {
-		return fmt.Errorf("optim: load: state version %d, this code reads version %d", ver, stateVersion)
-	}
-	name, err := sr.str("algorithm")
-	if err != nil {
-		return err
-	}
-	if name != o.name {
-		return fmt.Errorf("optim: load: state is for optimiser %q, this one is %q", name, o.name)
-	}
-	nb, err := sr.u32("buffer count")
-	if err != nil {
-		return err
-	}
-	want := bufNames(o.algo, o.cfg)
-	if nb > 16 {
-		return fmt.Errorf("optim: load: state has %d buffers per parameter, want %d (%s)", nb, len(want), strings.Join(want, ", "))
-	}
-	got := make([]string, nb)
-	for i := range got {
-		if got[i], err = sr.str("buffer name"); err != nil {
-			return err
-		}
-	}
-	if !slices.Equal(got, want) {
-		return fmt.Errorf("optim: load: state has buffers [%s], this %s (momentum %v) needs [%s]",
-			strings.Join(got, " "), o.name, o.cfg.Momentum, strings.Join(want, " "))
 	}
 	steps, err := sr.u64("step count")
 	if err != nil {
@@ -229,33 +194,9 @@ func (o *Optimizer) Load(r io.Reader) error {
 			return fmt.Errorf("optim: load: state has parameter %q twice", pname)
 		}
 		done[i] = true
-		p := o.params[i]
-		kind, err := sr.u8(fmt.Sprintf("kind of %q", pname))
-		if err != nil {
+		if loaded[i], err = loadParam(sr, o.params[i], want); err != nil {
 			return err
 		}
-		if Kind(kind) != p.Kind {
-			return fmt.Errorf("optim: load: parameter %q has kind %v in the state, %v here", pname, Kind(kind), p.Kind)
-		}
-		psteps, err := sr.u64(fmt.Sprintf("step count of %q", pname))
-		if err != nil {
-			return err
-		}
-		n, err := sr.u64(fmt.Sprintf("length of %q", pname))
-		if err != nil {
-			return err
-		}
-		if n != uint64(len(p.Value)) {
-			return fmt.Errorf("optim: load: parameter %q has length %d in the state, %d here", pname, n, len(p.Value))
-		}
-		bufs := make([][]float32, len(want))
-		for j := range bufs {
-			bufs[j] = make([]float32, n)
-			if err := sr.floats(bufs[j], fmt.Sprintf("%s buffer of %q", want[j], pname)); err != nil {
-				return err
-			}
-		}
-		loaded[i] = paramState{steps: int64(psteps), bufs: bufs}
 	}
 	sum := sr.h.Sum32()
 	crc, err := sr.u32("checksum")
@@ -268,4 +209,80 @@ func (o *Optimizer) Load(r io.Reader) error {
 	o.steps = int64(steps)
 	o.state = loaded
 	return nil
+}
+
+// loadHeader reads and checks the state's magic, version, algorithm and
+// buffer names, and returns the buffer names.
+func (o *Optimizer) loadHeader(sr *stateReader) ([]string, error) {
+	magic := make([]byte, len(stateMagic))
+	if err := sr.read(magic, "magic"); err != nil {
+		return nil, err
+	}
+	if string(magic) != stateMagic {
+		return nil, fmt.Errorf("optim: load: bad magic %q, want %q: not an optimiser state", magic, stateMagic)
+	}
+	ver, err := sr.u32("version")
+	if err != nil {
+		return nil, err
+	}
+	if ver != stateVersion {
+		return nil, fmt.Errorf("optim: load: state version %d, this code reads version %d", ver, stateVersion)
+	}
+	name, err := sr.str("algorithm")
+	if err != nil {
+		return nil, err
+	}
+	if name != o.name {
+		return nil, fmt.Errorf("optim: load: state is for optimiser %q, this one is %q", name, o.name)
+	}
+	nb, err := sr.u32("buffer count")
+	if err != nil {
+		return nil, err
+	}
+	want := bufNames(o.algo, o.cfg)
+	if nb > 16 {
+		return nil, fmt.Errorf("optim: load: state has %d buffers per parameter, want %d (%s)", nb, len(want), strings.Join(want, ", "))
+	}
+	got := make([]string, nb)
+	for i := range got {
+		if got[i], err = sr.str("buffer name"); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Equal(got, want) {
+		return nil, fmt.Errorf("optim: load: state has buffers [%s], this %s (momentum %v) needs [%s]",
+			strings.Join(got, " "), o.name, o.cfg.Momentum, strings.Join(want, " "))
+	}
+	return want, nil
+}
+
+// loadParam reads the state of parameter p (after its name): kind, step
+// count, length and the buffers named by bufs.
+func loadParam(sr *stateReader, p *Param, bufNames []string) (paramState, error) {
+	kind, err := sr.u8(fmt.Sprintf("kind of %q", p.Name))
+	if err != nil {
+		return paramState{}, err
+	}
+	if Kind(kind) != p.Kind {
+		return paramState{}, fmt.Errorf("optim: load: parameter %q has kind %v in the state, %v here", p.Name, Kind(kind), p.Kind)
+	}
+	psteps, err := sr.u64(fmt.Sprintf("step count of %q", p.Name))
+	if err != nil {
+		return paramState{}, err
+	}
+	n, err := sr.u64(fmt.Sprintf("length of %q", p.Name))
+	if err != nil {
+		return paramState{}, err
+	}
+	if n != uint64(len(p.Value)) {
+		return paramState{}, fmt.Errorf("optim: load: parameter %q has length %d in the state, %d here", p.Name, n, len(p.Value))
+	}
+	bufs := make([][]float32, len(bufNames))
+	for j := range bufs {
+		bufs[j] = make([]float32, n)
+		if err := sr.floats(bufs[j], fmt.Sprintf("%s buffer of %q", bufNames[j], p.Name)); err != nil {
+			return paramState{}, err
+		}
+	}
+	return paramState{steps: int64(psteps), bufs: bufs}, nil
 }
