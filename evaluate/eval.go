@@ -110,7 +110,8 @@ type evalRun struct {
 
 // Eval scores a run (runDir, local or gs://) on test data, clean and under
 // each corruption and severity, and writes report.json, report.md,
-// report.html and predictions.jsonl into outDir (local). A SupCon run is
+// report.html, predictions.jsonl and a TensorBoard event file (see
+// docs/tensorboard.md) into outDir (local). A SupCon run is
 // scored through its linear probe (linear.ckpt, trained first on Train
 // when missing), a cross-entropy run through its own classifier head.
 // Corrupted views are made on the fly, a batch at a time on GOMAXPROCS
@@ -163,7 +164,10 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	if e.rep.Seconds > 0 {
 		e.rep.ImagesPerSecond = float64(e.rep.Evaluated) / e.rep.Seconds
 	}
-	return e.rep, writeReports(outDir, e.rep, e.embedding)
+	if err := writeReports(outDir, e.rep, e.embedding); err != nil {
+		return nil, err
+	}
+	return e.rep, writeEvalEvents(ctx, outDir, e.rep)
 }
 
 // evaluator is one evaluation under way.

@@ -64,6 +64,7 @@ func TestEvalReportsAgreeWithPredictions(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkAgainstPredictions(t, filepath.Join(out, PredictionsFile), &saved, 24, 1+2*2)
+			checkEvalEvents(t, out, &saved)
 			if noisy := saved.Corrupted[1].Severities[1]; noisy.NLL == saved.Clean.NLL {
 				t.Fatalf("gaussian noise at severity 5 changed nothing: %+v", noisy)
 			}
