@@ -19,7 +19,8 @@ trains a linear classifier on them with cross-entropy (SGD momentum 0.9,
 cosine decay) and reports top-1 (and top-5) on --val.
 
 It writes into the run: linear.ckpt (the model with its classifier),
-linear.json (the report) and linear-metrics.jsonl (a line per step). The run
+linear.json (the report), linear-metrics.jsonl (a line per step) and, in
+linear/, a TensorBoard event file (loss per step, then the accuracies). The run
 may be a gs:// URL. With --corrupt skip, damaged input passed over is counted
 in the report.`,
 		Run: runLinear,
