@@ -33,20 +33,26 @@ type Options struct {
 	Now func() time.Time
 }
 
+// localFlushEvery is how often a Writer of a local file hands its events to
+// the file by itself (at the first event after that long), so that a
+// TensorBoard watching the run sees it move between the caller's Flushes.
+var localFlushEvery = 10 * time.Second
+
 // Writer writes one event file: the version event when it is made, then an
-// event per call. Events are buffered until Flush. A local file is written
-// as the events come; an object on gs://, which cannot be appended to, is
-// uploaded whole at each Flush (an upload replaces the object at once, so a
-// reader sees the old events or the new ones). It is not safe for
-// concurrent use.
+// event per call. Events are buffered until Flush. A local file is appended
+// to, at each Flush and every 10 seconds; an object on gs://, which
+// cannot be appended to, is uploaded whole at each Flush (an upload replaces
+// the object at once, so a reader sees the old events or the new ones). It
+// is not safe for concurrent use.
 type Writer struct {
-	path string
-	now  func() time.Time
-	tw   *shards.Writer
-	f    io.WriteCloser // local file, or nil
-	all  *bytes.Buffer  // gs://: the whole file so far, or nil
-	rec  []byte
-	done bool
+	path    string
+	now     func() time.Time
+	tw      *shards.Writer
+	f       io.WriteCloser // local file, or nil
+	all     *bytes.Buffer  // gs://: the whole file so far, or nil
+	flushed time.Time      // local: when the events were last handed to the file
+	rec     []byte
+	done    bool
 }
 
 // NewWriter returns a Writer of events onto w (an event file's bytes; Flush
@@ -101,7 +107,7 @@ func Create(ctx context.Context, dir string, opt Options) (*Writer, error) {
 		}
 		return nil, err
 	}
-	ew.path, ew.f, ew.all = path, f, all
+	ew.path, ew.f, ew.all, ew.flushed = path, f, all, time.Now()
 	if err := ew.Flush(ctx); err != nil { // the file exists from the start
 		ew.Close(ctx)
 		return nil, err
@@ -137,6 +143,12 @@ func (w *Writer) Write(e Event) error {
 	w.rec = AppendEvent(w.rec[:0], e)
 	if err := w.tw.Write(w.rec); err != nil {
 		return fmt.Errorf("tfevents %s: %w", w.path, err)
+	}
+	if w.f != nil && time.Since(w.flushed) >= localFlushEvery {
+		w.flushed = time.Now()
+		if err := w.tw.Flush(); err != nil {
+			return fmt.Errorf("tfevents %s: %w", w.path, err)
+		}
 	}
 	return nil
 }

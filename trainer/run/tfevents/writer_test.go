@@ -140,3 +140,23 @@ func TestIsEventFile(t *testing.T) {
 		}
 	}
 }
+
+// A local file gets its events without Flush once localFlushEvery has
+// passed (here: at once), so that TensorBoard sees a run move.
+func TestLocalFlushByItself(t *testing.T) {
+	defer func(d time.Duration) { localFlushEvery = d }(localFlushEvery)
+	localFlushEvery = 0
+	ctx := context.Background()
+	w, err := Create(ctx, t.TempDir(), Options{Host: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(ctx)
+	if err := w.Scalars(1, Value{"x", 1}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := ReadFile(ctx, w.Path())
+	if err != nil || len(evs) != 2 || evs[1].Step != 1 {
+		t.Errorf("before Flush: %+v, %v", evs, err)
+	}
+}
