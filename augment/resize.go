@@ -28,11 +28,26 @@ func (i Interpolation) String() string {
 	return "bilinear"
 }
 
+// box is PIL's BOX filter (each output pixel the mean of the input pixels
+// it covers), used only by the pixelate corruption: not an Options value.
+const box Interpolation = -1
+
 func (i Interpolation) filter() (func(float64) float64, float64) {
-	if i == Bicubic {
+	switch i {
+	case Bicubic:
 		return bicubicFilter, 2
+	case box:
+		return boxFilter, 0.5
 	}
 	return bilinearFilter, 1
+}
+
+// boxFilter is Resample.c's box_filter.
+func boxFilter(x float64) float64 {
+	if x > -0.5 && x <= 0.5 {
+		return 1
+	}
+	return 0
 }
 
 func bilinearFilter(x float64) float64 {

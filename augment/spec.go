@@ -19,6 +19,7 @@ import (
 //	        | "stacked-randaugment" [ ":" params ] strength=S (0.5), n=N (2), m=M (10), blur=P (0.5),
 //	                                              warp=P (0), pixels=rel|abs
 //	        | "ops:" OP { "," OP } [ ",fill=" LEVEL ]  explicit ops with physical arguments, always applied
+//	        | "corrupt:" CORRUPTION ",severity=" S  one ImageNet-C corruption, severity 1..5
 //	params  = key "=" value { "," key "=" value }
 //
 // OP is a name from autocontrast, equalize, invert, identity, grayscale,
@@ -41,6 +42,17 @@ import (
 // does: torchvision translates it by up to 32 px at every size, which rel
 // makes 32/224 of the side (torchvision's own at 224 px) and abs keeps.
 //
+// CORRUPTION is one of Corruptions() (gaussian_noise, shot_noise,
+// impulse_noise, defocus_blur, glass_blur, motion_blur, zoom_blur, snow,
+// fog, brightness, contrast, elastic_transform, pixelate,
+// jpeg_compression) and S an integer 1..5, both required: every view gets
+// that corruption (see Corruption for the parameter tables), its random
+// draws seeded from the view's generator. For the corrupted test images of
+// ImageNet-C or CIFAR-10-C use it with Options{Crop: CropNone}:
+//
+//	aug, err := augment.New("corrupt:fog,severity=3", augment.Options{Crop: augment.CropNone})
+//	out, err := aug.View(img, seed, id, 0, 0) // img's size, fogged
+//
 // Names and keys are lower case; no spaces. The error names the spec and
 // what is wrong with it. Policy.String gives the canonical form, which
 // Parse reads back to an equal policy.
@@ -53,7 +65,7 @@ func Parse(spec string) (Policy, error) {
 }
 
 // policyNames lists the policy names for error messages.
-const policyNames = "none, autoaugment, randaugment, trivialaugment, simaugment, stacked-randaugment, ops"
+const policyNames = "none, autoaugment, randaugment, trivialaugment, simaugment, stacked-randaugment, ops, corrupt"
 
 // param is one key[=value] of a spec.
 type param struct {
@@ -100,6 +112,8 @@ func parse(spec string) (Policy, error) {
 		return parseStacked(params)
 	case "ops":
 		return parseOps(params, hasRest)
+	case "corrupt":
+		return parseCorrupt(params)
 	}
 	return nil, fmt.Errorf("unknown policy %q (policies are %s)", name, policyNames)
 }

@@ -8,4 +8,11 @@
 // (LinearReport, whose Text is what `supcon linear` prints). It writes
 // linear.ckpt, linear.json and linear-metrics.jsonl into the run directory
 // (see package trainer/run), which may be local or on gs://.
+//
+// Prediction, Tally and Score turn class probabilities into the figures of
+// docs/evaluation.md: top-1 and top-5 (ties against the label), per-class
+// accuracy, the confusion matrix, NLL and the expected calibration error
+// with its reliability diagram. KNN classifies by the votes of the nearest
+// training features (cosine similarity), and Retrieval gives
+// pytorch-metric-learning's precision@1, R-precision and MAP@R.
 package evaluate

@@ -41,6 +41,9 @@ type FeatureSet struct {
 	Classes int
 	// Names are the data's class names, when its manifest gives them.
 	Names []string
+	// IDs are the samples' record ids, when the set was made with them
+	// (Features leaves it nil).
+	IDs []string
 	// Read is what the reader read and skipped (FeatureOptions.Corrupt).
 	Read input.ReadStats
 }
@@ -117,6 +120,14 @@ func features(ctx context.Context, m *model.Model, data []string, opt FeatureOpt
 		return nil, fmt.Errorf("the data holds no records")
 	}
 	return fs, nil
+}
+
+// id returns sample i's record id, "" when the set has none.
+func (fs *FeatureSet) id(i int) string {
+	if i < len(fs.IDs) {
+		return fs.IDs[i]
+	}
+	return ""
 }
 
 // stats returns every feature dimension's mean and standard deviation over
