@@ -15,9 +15,9 @@ type step struct {
 	level int
 }
 
-// autoAugmentTables are the policies of the spec, each a list of
-// sub-policies of two steps, written "Op prob level, Op prob level" with
-// sub-policies separated by ";".
+// autoAugmentTables are the AutoAugment policies (docs/policies.md,
+// "Policies"), each a list of sub-policies of two steps, written
+// "Op prob level, Op prob level" with sub-policies separated by ";".
 var autoAugmentTables = map[string]string{
 	"imagenet": `Posterize .4 8, Rotate .6 9; Solarize .6 5, AutoContrast .6 5; Equalize .8 8, Equalize .6 3;
 Posterize .6 7, Posterize .6 6; Equalize .4 7, Solarize .2 4; Equalize .4 4, Rotate .8 8;

@@ -7,7 +7,7 @@ import (
 )
 
 // randomCrop draws the rectangle of a random resized crop of a w×h image
-// (spec "Every training view"): area fraction U(minArea, 1), aspect ratio
+// (docs/policies.md, "One training view"): area fraction U(minArea, 1), aspect ratio
 // U(3/4, 4/3) (uniform under TF, log-uniform under torchvision), side
 // lengths rounded half to even, up to 100 attempts; TF also rejects crops
 // covering less than 10% of the image. The fallback is the centred square of

@@ -129,7 +129,7 @@ func TestTables(t *testing.T) {
 			}
 		}
 	}
-	// Spot checks against the spec's text.
+	// Spot checks against the published tables (docs/policies.md).
 	if got := parsedTables["imagenet"][0]; !reflect.DeepEqual(got, []step{{"Posterize", .4, 8}, {"Rotate", .6, 9}}) {
 		t.Errorf("imagenet[0] = %v", got)
 	}

@@ -62,7 +62,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 	}
 }
 
-// TestClosedForm compares SupCon's gradient with the spec's closed form,
+// TestClosedForm compares SupCon's gradient with the closed form of docs/loss.md,
 // c/(n·τ)(G + Gᵀ)Z, evaluated naively in float64.
 func TestClosedForm(t *testing.T) {
 	for _, o := range gradCases() {

@@ -3,7 +3,7 @@ package loss
 import "math"
 
 // This file holds naive float64 implementations of every loss, written from
-// the formulas of the spec with explicit loops over anchors, pairs and
+// the formulas of docs/loss.md with explicit loops over anchors, pairs and
 // triplets, as the oracle of the tests.
 
 // refOpts are Options with the package's defaults applied, for the oracle.
@@ -60,7 +60,7 @@ func refDot(z []float64, d, i, j int) float64 {
 	return s
 }
 
-// refSets returns, for anchor i, A(i) and P(i) per the spec. Copies
+// refSets returns, for anchor i, A(i) and P(i) as docs/loss.md defines them. Copies
 // (o.ImageKeys equal, different batch rows) are in neither.
 func refSets(i, m, b int, labels []int, o Options) (a, p []int) {
 	for j := range m {
@@ -209,7 +209,7 @@ func refCE(x []float64, m, c int, labels []int, eps float64) float64 {
 	return sum / float64(m)
 }
 
-// refClosedForm is the spec's closed-form SupCon gradient in float64:
+// refClosedForm is the closed-form SupCon gradient of docs/loss.md in float64:
 // dL/dZ = c/(n·τ)·(G + Gᵀ)·Z, G_ij = Q_i·P_ij - q_ij, then through the
 // normalisation when it is done here.
 func refClosedForm(w []float64, m, d int, labels []int, o Options) []float64 {

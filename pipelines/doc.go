@@ -1,5 +1,5 @@
 // Package pipelines holds the Apache Beam pipeline behind `supcon augment`:
-// it turns an image dataset into multiview TFRecord shards (spec/shards.md).
+// it turns an image dataset into multiview TFRecord shards (docs/format.md).
 //
 //	Impulse -> list the source's units -> Reshuffle -> read, decode, augment
 //	(V views × E epochs per image; bad inputs to a dead-letter output)

@@ -35,7 +35,7 @@ listed in PREFIX.rejected.jsonl with the reason and never stop the job.
 
 Runners: prism (default, in-process), direct, universal (--endpoint HOST:PORT
 of a job server, e.g. a prism or Flink job server) and dataflow (--project,
---region, --staging_location, --temp_location; see the README). Every Beam flag
+--region, --staging_location, --temp_location; see docs/dataflow.md). Every Beam flag
 may be given after the command too.`,
 		Run: runAugment,
 	})

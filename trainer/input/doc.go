@@ -1,6 +1,6 @@
 // Package input feeds a trainer: it streams the shards of a multiview dataset
-// (spec/shards.md) in bounded memory and builds class-balanced batches of
-// P classes × K images × V views (spec/supcon.md).
+// (docs/format.md) in bounded memory and builds class-balanced batches of
+// P classes × K images × V views (docs/training.md, "Batches").
 //
 // The layers, bottom up:
 //
