@@ -67,31 +67,33 @@ func gaussKernel1D(sigma, truncate float64) []float64 {
 // folding indices with fold: scipy.ndimage.gaussian_filter's order.
 func correlatePlanes(p []float64, w, h, c int, k []float64, fold func(i, n int) int) []float64 {
 	r := len(k) / 2
+	rowLen := w * c
 	tmp := make([]float64, len(p))
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			for ch := 0; ch < c; ch++ {
-				s := 0.0
-				for j, kv := range k {
-					s += kv * p[(fold(y+j-r, h)*w+x)*c+ch]
-				}
-				tmp[(y*w+x)*c+ch] = s
+		out := tmp[y*rowLen : y*rowLen+rowLen]
+		for j, kv := range k {
+			in := p[fold(y+j-r, h)*rowLen:][:rowLen]
+			for i, v := range in {
+				out[i] += kv * v
 			}
 		}
 	}
-	out := make([]float64, len(p))
+	res := make([]float64, len(p))
+	pad := make([]float64, (w+2*r)*c)
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			for ch := 0; ch < c; ch++ {
-				s := 0.0
-				for j, kv := range k {
-					s += kv * tmp[(y*w+fold(x+j-r, w))*c+ch]
-				}
-				out[(y*w+x)*c+ch] = s
+		row := tmp[y*rowLen : y*rowLen+rowLen]
+		for x := -r; x < w+r; x++ {
+			copy(pad[(x+r)*c:(x+r)*c+c], row[fold(x, w)*c:])
+		}
+		out := res[y*rowLen : y*rowLen+rowLen]
+		for j, kv := range k {
+			in := pad[j*c:][:rowLen]
+			for i, v := range in {
+				out[i] += kv * v
 			}
 		}
 	}
-	return out
+	return res
 }
 
 // skGaussian is skimage.filters.gaussian(img, sigma, channel_axis=-1):
@@ -108,22 +110,31 @@ func defocusBlur(dst, src *image.RGBA, t corruptTable, sev int, _ *rand.Rand) {
 		[5][2]float64{{.3, .4}, {.4, .5}, {.5, .6}, {1, .2}, {1.5, .1}}, sev)
 	k, n := diskKernel(c[0]*t.k, c[1]*t.k)
 	f := toFloat(src)
-	out := newFimg(f.w, f.h)
-	r := n / 2
-	for y := 0; y < f.h; y++ {
-		for x := 0; x < f.w; x++ {
-			var s [3]float64
-			for i := 0; i < n; i++ {
-				row := f.p[3*f.w*reflect101(y+i-r, f.h):]
-				kr := k[i*n : i*n+n]
-				for j, kv := range kr {
-					px := row[3*reflect101(x+j-r, f.w):]
-					s[0] += kv * px[0]
-					s[1] += kv * px[1]
-					s[2] += kv * px[2]
+	w, h, r := f.w, f.h, n/2
+	// the image padded by r on every side (BORDER_REFLECT_101), interleaved
+	pw := w + 2*r
+	pad := make([]float64, 3*pw*(h+2*r))
+	for y := -r; y < h+r; y++ {
+		row := f.p[3*w*reflect101(y, h):][:3*w]
+		prow := pad[3*pw*(y+r):][:3*pw]
+		for x := -r; x < w+r; x++ {
+			copy(prow[3*(x+r):3*(x+r)+3], row[3*reflect101(x, w):])
+		}
+	}
+	out := newFimg(w, h)
+	for y := 0; y < h; y++ {
+		o := out.p[3*w*y:][:3*w]
+		for i := 0; i < n; i++ {
+			prow := pad[3*pw*(y+i):][:3*pw]
+			for j, kv := range k[i*n : i*n+n] {
+				if kv < 1e-12 {
+					continue // the disk's far corners: below any 8-bit effect
+				}
+				in := prow[3*j:][:len(o)]
+				for x, v := range in {
+					o[x] += kv * v
 				}
 			}
-			copy(out.p[3*(y*f.w+x):], s[:])
 		}
 	}
 	out.store(dst)
@@ -370,26 +381,33 @@ func trunc8f32(v float32) uint8 {
 func clippedZoom[T float32 | float64](out, in []T, w, h, c int, z float64) {
 	ys := zoomAxis(h, z)
 	xs := zoomAxis(w, z)
-	for oy, ay := range ys {
-		for ox, ax := range xs {
-			o := out[c*(oy*w+ox) : c*(oy*w+ox)+c]
-			for ch := range o {
+	for oy, ty := range ys {
+		o := out[c*w*oy:][:c*w]
+		for ox, tx := range xs {
+			for ch := 0; ch < c; ch++ {
 				s := 0.0
-				for _, ty := range ay.taps() {
-					if ty.w == 0 {
-						continue
-					}
-					for _, tx := range ax.taps() {
-						if tx.w == 0 {
-							continue
-						}
-						s += ty.w * tx.w * float64(in[c*(ty.i*w+tx.i)+ch])
-					}
+				if ty.i0 >= 0 {
+					s += ty.w0 * zoomAt(tx, in[c*w*ty.i0:], c, ch)
 				}
-				o[ch] = T(s)
+				if ty.i1 >= 0 {
+					s += ty.w1 * zoomAt(tx, in[c*w*ty.i1:], c, ch)
+				}
+				o[c*ox+ch] = T(s)
 			}
 		}
 	}
+}
+
+// zoomAt interpolates channel ch of a row of c interleaved planes.
+func zoomAt[T float32 | float64](t zoomTap, row []T, c, ch int) float64 {
+	var a, b float64
+	if t.i0 >= 0 {
+		a = float64(row[c*t.i0+ch])
+	}
+	if t.i1 >= 0 {
+		b = float64(row[c*t.i1+ch])
+	}
+	return t.w0*a + t.w1*b
 }
 
 // zoomTap is one axis's linear interpolation: two input indices (in the
@@ -397,22 +415,6 @@ func clippedZoom[T float32 | float64](out, in []T, w, h, c int, z float64) {
 type zoomTap struct {
 	i0, i1 int
 	w0, w1 float64
-}
-
-type tap struct {
-	i int
-	w float64
-}
-
-func (t zoomTap) taps() [2]tap {
-	a, b := tap{t.i0, t.w0}, tap{t.i1, t.w1}
-	if t.i0 < 0 {
-		a.w = 0
-	}
-	if t.i1 < 0 {
-		b.w = 0
-	}
-	return [2]tap{a, b}
 }
 
 // zoomAxis returns, for each of the n output positions of one axis of

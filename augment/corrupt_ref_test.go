@@ -1,0 +1,114 @@
+package augment
+
+import (
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var corruptInputs = flag.String("corrupt-inputs", "", "write TestCorruptReference's input images to this folder (for testdata/corrupt/reference.py)")
+
+// refTolerance bounds the differences between our samples and the
+// reference's: the largest, in levels, and the fraction of samples more
+// than one level off. The reference truncates float results to 8 bits, so
+// a last-bit difference in the float arithmetic (summation order, OpenCV's
+// DFT convolution, float32 against float64) can move a sample across an
+// integer: one level. JPEG's inverse DCT is Go's, not libjpeg's: most
+// samples are within a level or two, but where a coefficient rounds the
+// other way a whole 8×8 block can be off by more (see docs/corruptions.md).
+type refTolerance struct {
+	max   int
+	over1 float64
+}
+
+var corruptRefTolerance = map[string]refTolerance{
+	"brightness":       {1, 0},
+	"contrast":         {1, 0},
+	"pixelate":         {0, 0},
+	"defocus_blur":     {1, 0},
+	"zoom_blur":        {1, 0},
+	"jpeg_compression": {16, 0.02},
+}
+
+// TestCorruptReference compares the deterministic corruptions with the
+// reference implementation's output on the same images
+// (testdata/corrupt/NAME.png, made by testdata/corrupt/reference.py).
+func TestCorruptReference(t *testing.T) {
+	in := map[string]*image.RGBA{
+		"chelsea32":  testImages(t, 32)["chelsea"],
+		"digit32":    digitImage(32),
+		"chelsea224": testImages(t, 224)["chelsea"],
+	}
+	if *corruptInputs != "" {
+		for name, m := range in {
+			writePNG(t, filepath.Join(*corruptInputs, name+".png"), m)
+		}
+	}
+	for name, tol := range corruptRefTolerance {
+		want := readPNG(t, filepath.Join("testdata/corrupt", name+".png"))
+		var maxDiff, differ, over1, n int
+		for sev := 1; sev <= MaxSeverity; sev++ {
+			got := [4]*image.RGBA{}
+			got[0] = corruptView(t, in["chelsea32"], name, sev, 0)
+			got[1] = corruptView(t, in["digit32"], name, sev, 0)
+			c := corruptView(t, in["chelsea224"], name, sev, 0)
+			got[2] = c.SubImage(image.Rect(0, 0, 32, 32)).(*image.RGBA)
+			got[3] = c.SubImage(image.Rect(96, 96, 128, 128)).(*image.RGBA)
+			for col, g := range got {
+				for y := 0; y < 32; y++ {
+					for x := 0; x < 32; x++ {
+						gp := g.RGBAAt(g.Rect.Min.X+x, g.Rect.Min.Y+y)
+						wp := want.RGBAAt(col*32+x, (sev-1)*32+y)
+						for _, d := range [3]int{int(gp.R) - int(wp.R), int(gp.G) - int(wp.G), int(gp.B) - int(wp.B)} {
+							d = max(d, -d)
+							maxDiff = max(maxDiff, d)
+							if d != 0 {
+								differ++
+							}
+							if d > 1 {
+								over1++
+							}
+							n++
+						}
+					}
+				}
+			}
+		}
+		f1 := float64(over1) / float64(n)
+		t.Logf("%-16s max difference %2d levels; of %d samples %.2f%% differ, %.2f%% by more than 1", name, maxDiff, n, 100*float64(differ)/float64(n), 100*f1)
+		if maxDiff > tol.max || f1 > tol.over1 {
+			t.Errorf("%s: a sample differs from the reference by %d levels, %.2f%% by more than 1 (tolerance %d, %.2f%%)", name, maxDiff, 100*f1, tol.max, 100*tol.over1)
+		}
+	}
+}
+
+func writePNG(t *testing.T, path string, m image.Image) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readPNG(t *testing.T, path string) *image.RGBA {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ToRGBA(m)
+}
