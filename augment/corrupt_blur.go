@@ -249,21 +249,22 @@ func motionBlur(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 		row := dst.Pix[y*dst.Stride:]
 		for x := 0; x < w; x++ {
 			o := out[3*(y*w+x):]
-			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = round8(o[0]), round8(o[1]), round8(o[2]), 0xff
+			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = imLevel(o[0]), imLevel(o[1]), imLevel(o[2]), 0xff
 		}
 	}
 }
 
-// round8 rounds v to the nearest level of 0..255, as ImageMagick's quantum
-// clamp and 8-bit PNG output do.
-func round8(v float64) uint8 {
+// imLevel is how ImageMagick (6.9, Q16, as Debian builds it) stores v, a
+// level of 0..255 computed from 8-bit input, in the 8-bit PNG it writes:
+// the fraction is dropped (checked against Debian 12's build).
+func imLevel(v float64) uint8 {
 	if !(v > 0) {
 		return 0
 	}
 	if v >= 255 {
 		return 255
 	}
-	return uint8(v + 0.5)
+	return uint8(v)
 }
 
 // imMotionBlur is ImageMagick's MotionBlurImage on c interleaved planes of

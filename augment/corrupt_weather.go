@@ -121,7 +121,7 @@ func snow(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 	angle := uniform(r, -135, -45)
 	blurred := imMotionBlur(layer, w, h, 1, c[4]*t.k, c[5]*t.k, angle)
 	for i, v := range blurred {
-		blurred[i] = float64(round8(v)) / 255
+		blurred[i] = float64(imLevel(v)) / 255
 	}
 	b := float32(c[6])
 	for y := 0; y < h; y++ {

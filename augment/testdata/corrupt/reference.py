@@ -9,6 +9,8 @@ Run with Debian 12's python3 (numpy 1.24.2, scipy 1.10.1, scikit-image
     go test ./augment -run TestCorruptReference -corrupt-inputs /tmp/ci
     /usr/bin/python3 augment/testdata/corrupt/reference.py /tmp/ci augment/testdata/corrupt
 
+It also writes motion_blur.png: ImageMagick's motion blur (through Wand,
+as the reference calls it) at four fixed angles, one 32x32 column each.
 It reads chelsea32.png, digit32.png and chelsea224.png from the first
 folder and writes NAME.png to the second: rows severities 1..5, columns
 chelsea32, digit32, the top-left 32x32 of chelsea224's result and the
@@ -17,11 +19,34 @@ chelsea32, digit32, the top-left 32x32 of chelsea224's result and the
 import sys
 from io import BytesIO
 
+import ctypes
+
 import cv2
 import numpy as np
 import skimage as sk
 from PIL import Image
 from scipy.ndimage import zoom as scizoom
+from wand.api import library as wandlibrary
+from wand.image import Image as WandImage
+
+wandlibrary.MagickMotionBlurImage.argtypes = (ctypes.c_void_p, ctypes.c_double, ctypes.c_double, ctypes.c_double)
+
+
+class MotionImage(WandImage):
+    def motion_blur(self, radius=0.0, sigma=0.0, angle=0.0):
+        wandlibrary.MagickMotionBlurImage(self.wand, radius, sigma, angle)
+
+
+def motion_blur_at(x, radius, sigma, angle):
+    """The reference's motion_blur with its random angle given."""
+    output = BytesIO()
+    x.save(output, format='PNG')
+    x = MotionImage(blob=output.getvalue())
+    x.motion_blur(radius=radius, sigma=sigma, angle=angle)
+    x = cv2.imdecode(np.frombuffer(x.make_blob(), np.uint8), cv2.IMREAD_UNCHANGED)
+    if x.ndim == 3:
+        return np.clip(x[..., [2, 1, 0]], 0, 255)
+    return np.clip(np.array([x, x, x]).transpose((1, 2, 0)), 0, 255)
 
 
 def disk(radius, alias_blur=0.1, dtype=np.float32):
@@ -115,6 +140,12 @@ def main(inputs, out):
             row = np.concatenate([a, b, c[:32, :32], c[96:128, 96:128]], axis=1)
             grid[(s - 1) * 32:s * 32] = row
         Image.fromarray(grid).save(f'{out}/{f.__name__}.png')
+    # motion blur at fixed angles (MOTION_CASES in corrupt_ref_test.go)
+    a = motion_blur_at(imgs[0], 6, 1.5, -20)
+    b = motion_blur_at(imgs[1], 9, 2.5, 40)
+    c = motion_blur_at(imgs[2], 15, 5, 30)[96:128, 96:128]
+    d = motion_blur_at(imgs[2], 20, 15, -45)[:32, :32]
+    Image.fromarray(np.uint8(np.concatenate([a, b, c, d], axis=1))).save(f'{out}/motion_blur.png')
 
 
 if __name__ == '__main__':
