@@ -124,6 +124,18 @@ func tableFor(w, h int) corruptTable {
 	return corruptTable{ref: 224, k: float64(s) / 224}
 }
 
+// CorruptionTable names the parameter table Corruption uses for a w×h
+// image, "cifar-10-c" (shorter side up to 84 px) or "imagenet-c", and the
+// factor side/reference (reference 32 or 224 px) by which it scales the
+// parameters measured in pixels.
+func CorruptionTable(w, h int) (table string, scale float64) {
+	t := tableFor(w, h)
+	if t.cifar {
+		return "cifar-10-c", t.k
+	}
+	return "imagenet-c", t.k
+}
+
 // pick returns the parameter of severity index sev from the table's row.
 func pick[T any](t corruptTable, imagenet, cifar [5]T, sev int) T {
 	if t.cifar {
