@@ -233,3 +233,35 @@ func TestCorruptSeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestPoissonSampler checks the sampler's mean and variance (both λ) on
+// both of its methods, and P(0) = exp(-λ) for a small λ.
+func TestPoissonSampler(t *testing.T) {
+	r := NewRand(1, "poisson", 0, 0)
+	for _, lam := range []float64{0, 0.5, 3, 9.9, 10, 12, 60, 500} {
+		p := newPoisson(lam)
+		const n = 40000
+		var sum, sq float64
+		zeros := 0
+		for range n {
+			k := float64(p.draw(r))
+			sum += k
+			sq += k * k
+			if k == 0 {
+				zeros++
+			}
+		}
+		mean := sum / n
+		variance := sq/n - mean*mean
+		// 5 standard errors of the mean; the variance within 5%
+		if math.Abs(mean-lam) > 5*math.Sqrt(lam/n) || math.Abs(variance-lam) > 0.05*lam+1e-9 {
+			t.Errorf("λ %v: mean %.4f, variance %.4f", lam, mean, variance)
+		}
+		if lam <= 3 {
+			want := math.Exp(-lam)
+			if got := float64(zeros) / n; math.Abs(got-want) > 5*math.Sqrt(want*(1-want)/n)+1e-9 {
+				t.Errorf("λ %v: P(0) = %.4f, want %.4f", lam, got, want)
+			}
+		}
+	}
+}
