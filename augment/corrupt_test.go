@@ -265,3 +265,17 @@ func TestPoissonSampler(t *testing.T) {
 		}
 	}
 }
+
+// TestZoomFactors pins numpy's arange semantics for zoom_blur's factors:
+// arange(1, 1.11, .01) ends at 1.11 but arange(1, 1.16, .01) at 1.15.
+func TestZoomFactors(t *testing.T) {
+	want := [2][5]int{{12, 16, 11, 13, 11}, {7, 12, 16, 21, 26}}
+	last := [2][5]float64{{1.11, 1.15, 1.20, 1.24, 1.30}, {1.06, 1.11, 1.15, 1.20, 1.25}}
+	for tab := range zoomFactors {
+		for sev, zs := range zoomFactors[tab] {
+			if len(zs) != want[tab][sev] || math.Abs(zs[len(zs)-1]-last[tab][sev]) > 1e-9 || zs[0] != 1 {
+				t.Errorf("table %d severity %d: %d factors %v..%v, want %d up to %v", tab, sev+1, len(zs), zs[0], zs[len(zs)-1], want[tab][sev], last[tab][sev])
+			}
+		}
+	}
+}
