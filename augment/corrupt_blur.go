@@ -121,23 +121,82 @@ func defocusBlur(dst, src *image.RGBA, t corruptTable, sev int, _ *rand.Rand) {
 			copy(prow[3*(x+r):3*(x+r)+3], row[3*reflect101(x, w):])
 		}
 	}
+	// Each kernel row is a run of one value (the disk's inside) and a few
+	// other taps (its blurred rim): a run costs two reads of the row's
+	// running sums, whatever its length.
+	rows := kernelRows(k, n)
+	prefix := make([]float64, 3*(pw+1)*(h+2*r))
+	for y := 0; y < h+2*r; y++ {
+		prow := pad[3*pw*y:][:3*pw]
+		p := prefix[3*(pw+1)*y:][:3*(pw+1)]
+		for i, v := range prow {
+			p[i+3] = p[i] + v
+		}
+	}
 	out := newFimg(w, h)
 	for y := 0; y < h; y++ {
 		o := out.p[3*w*y:][:3*w]
-		for i := 0; i < n; i++ {
+		for i, kr := range rows {
 			prow := pad[3*pw*(y+i):][:3*pw]
-			for j, kv := range k[i*n : i*n+n] {
-				if kv < 1e-12 {
-					continue // the disk's far corners: below any 8-bit effect
+			p := prefix[3*(pw+1)*(y+i):][:3*(pw+1)]
+			for _, run := range kr.runs {
+				hi, lo := p[3*run.j1:][:len(o)], p[3*run.j0:][:len(o)]
+				for x := range o {
+					o[x] += run.v * (hi[x] - lo[x])
 				}
-				in := prow[3*j:][:len(o)]
+			}
+			for _, tp := range kr.taps {
+				in := prow[3*tp.j:][:len(o)]
 				for x, v := range in {
-					o[x] += kv * v
+					o[x] += tp.v * v
 				}
 			}
 		}
 	}
 	out.store(dst)
+}
+
+// kernelRow is one row of a 2-D kernel as runs of equal weights (at least
+// four taps, columns j0..j1-1) and single taps; weights under 1e-12 (the
+// disk's far corners, below any 8-bit effect) are dropped.
+type kernelRow struct {
+	runs []kernelRun
+	taps []kernelTap
+}
+
+type kernelRun struct {
+	j0, j1 int
+	v      float64
+}
+
+type kernelTap struct {
+	j int
+	v float64
+}
+
+// kernelRows splits the n×n kernel k into rows of runs and taps.
+func kernelRows(k []float64, n int) []kernelRow {
+	rows := make([]kernelRow, n)
+	for i := range rows {
+		row := k[i*n : i*n+n]
+		for j := 0; j < n; {
+			e := j + 1
+			for e < n && row[e] == row[j] {
+				e++
+			}
+			switch {
+			case row[j] < 1e-12:
+			case e-j >= 4:
+				rows[i].runs = append(rows[i].runs, kernelRun{j, e, row[j]})
+			default:
+				for t := j; t < e; t++ {
+					rows[i].taps = append(rows[i].taps, kernelTap{t, row[t]})
+				}
+			}
+			j = e
+		}
+	}
+	return rows
 }
 
 // diskKernel is the reference's disk(radius, alias_blur): the aliased disk

@@ -1,7 +1,9 @@
 package augment
 
 import (
+	"encoding/json"
 	"flag"
+	"math"
 	"image"
 	"image/png"
 	"os"
@@ -163,3 +165,60 @@ func TestMotionBlurReference(t *testing.T) {
 		t.Errorf("motion blur: max difference %d levels, %d of %d samples differ (tolerance 1 level, 2%%)", maxDiff, differ, n)
 	}
 }
+
+// TestCorruptReferencePSNR compares every corruption with the reference in
+// distribution: the PSNR against the clean image (of the mean squared
+// error over seeds) of ours and of the reference's functions run by
+// testdata/corrupt/reference_psnr.py (numpy's seeds 0..63 at 32 px, 0..7
+// at 224 px), per image and severity. Random corruptions cannot agree
+// sample for sample (different generators), but the same algorithm with
+// the same parameters must damage an image by the same amount. Ours uses
+// 16 seeds at 32 px (64 for snow, whose streaks smeared off the edge make
+// its error heavy-tailed) and 3 at 224 px (the suite's time): the
+// tolerance covers their spread.
+func TestCorruptReferencePSNR(t *testing.T) {
+	f, err := os.ReadFile("testdata/corrupt/reference_psnr.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref map[string]map[string][MaxSeverity]float64
+	if err := json.Unmarshal(f, &ref); err != nil {
+		t.Fatalf("reference_psnr.json: %v", err)
+	}
+	in := map[string]*image.RGBA{
+		"chelsea32":  testImages(t, 32)["chelsea"],
+		"digit32":    digitImage(32),
+		"chelsea224": testImages(t, 224)["chelsea"],
+	}
+	seeds := map[string]int64{"chelsea32": 16, "digit32": 16, "chelsea224": 3}
+	for _, img := range []string{"chelsea32", "digit32", "chelsea224"} {
+		for _, name := range Corruptions() {
+			want, ok := ref[img][name]
+			if !ok {
+				t.Fatalf("reference_psnr.json has no %s for %s", name, img)
+			}
+			var got [MaxSeverity]float64
+			worst := 0.0
+			for sev := 1; sev <= MaxSeverity; sev++ {
+				e := 0.0
+				n := seeds[img]
+				if name == "snow" && img != "chelsea224" {
+					n = 64
+				}
+				for seed := range n {
+					e += mse(in[img], corruptView(t, in[img], name, sev, seed))
+				}
+				got[sev-1] = min(psnrOf(e/float64(n)), 99)
+				worst = max(worst, math.Abs(got[sev-1]-want[sev-1]))
+			}
+			t.Logf("%-10s %-18s ours %5.1f %5.1f %5.1f %5.1f %5.1f  reference %5.1f %5.1f %5.1f %5.1f %5.1f", img, name,
+				got[0], got[1], got[2], got[3], got[4], want[0], want[1], want[2], want[3], want[4])
+			if worst > corruptPSNRTolerance {
+				t.Errorf("%s on %s: PSNR differs from the reference's by up to %.1f dB (tolerance %.1f)", name, img, worst, corruptPSNRTolerance)
+			}
+		}
+	}
+}
+
+// corruptPSNRTolerance is TestCorruptReferencePSNR's tolerance in dB.
+const corruptPSNRTolerance = 1.0
