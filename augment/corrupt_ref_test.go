@@ -3,9 +3,9 @@ package augment
 import (
 	"encoding/json"
 	"flag"
-	"math"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
