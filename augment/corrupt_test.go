@@ -279,3 +279,32 @@ func TestZoomFactors(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptConcurrent runs every corruption from several goroutines on
+// one Augmenter each and checks that they all produce the serial bytes.
+func TestCorruptConcurrent(t *testing.T) {
+	img := testImages(t, 32)["coffee"]
+	for _, name := range Corruptions() {
+		a, err := New("corrupt:"+name+",severity=4", Options{Crop: CropNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := a.View(img, 9, "coffee", 0, 0)
+		got := make([]image.Image, 4)
+		done := make(chan int)
+		for g := range got {
+			go func() {
+				got[g], _ = a.View(img, 9, "coffee", 0, 0)
+				done <- g
+			}()
+		}
+		for range got {
+			<-done
+		}
+		for g, m := range got {
+			if !bytes.Equal(m.(*image.RGBA).Pix, want.(*image.RGBA).Pix) {
+				t.Errorf("%s: goroutine %d's view differs from the serial one", name, g)
+			}
+		}
+	}
+}
