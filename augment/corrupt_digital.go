@@ -1,10 +1,9 @@
 package augment
 
 import (
-	"bytes"
 	"image"
-	"image/jpeg"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 )
 
@@ -101,32 +100,255 @@ func pixelate(dst, src *image.RGBA, t corruptTable, sev int, _ *rand.Rand) {
 	resizePIL(dst, small, box)
 }
 
-// jpegCompression is a JPEG round trip at quality q as PIL (libjpeg) makes
-// it: libjpeg's RGB to YCbCr and 2×2 chroma averaging (jccolor.c,
-// jcsample.c), Go's encoder for the rest (its forward DCT is libjpeg's
-// islow, its quantisation tables libjpeg's scaled by quality), Go's
-// decoder, then libjpeg's fancy (triangular) chroma upsampling and YCbCr
-// to RGB (jdsample.c, jdcolor.c). Only the inverse DCT is not libjpeg's.
+// jpegCompression is a JPEG round trip at quality q as PIL makes it with
+// libjpeg(-turbo): baseline, 4:2:0 chroma, the standard tables scaled by
+// quality (see jpegRoundTrip).
 func jpegCompression(dst, src *image.RGBA, t corruptTable, sev int, _ *rand.Rand) {
 	jpegRoundTrip(dst, src, pick(t, [5]int{25, 18, 15, 10, 7}, [5]int{80, 65, 58, 50, 40}, sev))
 }
 
-// jpegRoundTrip writes src encoded and decoded at quality q to dst.
+// jpegRoundTrip writes src encoded and decoded at quality q to dst, step by
+// step as libjpeg-turbo computes it: RGB to YCbCr and 2×2 chroma averaging
+// (jccolor.c, jcsample.c), per 8×8 block the integer forward DCT
+// (jfdctint.c), quantisation by reciprocal multiplication (jcdctmgr.c),
+// dequantisation and the integer inverse DCT (jidctint.c), then fancy
+// chroma upsampling and YCbCr to RGB (jdsample.c, jdcolor.c). The entropy
+// coding in between is lossless, so it is skipped. Partial blocks at the
+// right and bottom (sides that are not multiples of 16) are padded by
+// repeating each plane's last row and column.
 func jpegRoundTrip(dst, src *image.RGBA, q int) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, libjpegYCbCr(src), &jpeg.Options{Quality: q}); err != nil {
-		panic("augment: jpeg_compression: encoding to memory: " + err.Error())
+	m := libjpegYCbCr(src)
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	luma, chroma := jpegTables(q)
+	jpegPlane(m.Y, m.YStride, w, h, &luma)
+	jpegPlane(m.Cb, m.CStride, (w+1)/2, (h+1)/2, &chroma)
+	jpegPlane(m.Cr, m.CStride, (w+1)/2, (h+1)/2, &chroma)
+	libjpegRGB(dst, m)
+}
+
+// jpegLuma and jpegChroma are the JPEG standard's (Annex K) quantisation
+// tables in natural order, libjpeg's std_luminance_quant_tbl and
+// std_chrominance_quant_tbl.
+var (
+	jpegLuma = [64]int32{
+		16, 11, 10, 16, 24, 40, 51, 61,
+		12, 12, 14, 19, 26, 58, 60, 55,
+		14, 13, 16, 24, 40, 57, 69, 56,
+		14, 17, 22, 29, 51, 87, 80, 62,
+		18, 22, 37, 56, 68, 109, 103, 77,
+		24, 35, 55, 64, 81, 104, 113, 92,
+		49, 64, 78, 87, 103, 121, 120, 101,
+		72, 92, 95, 98, 112, 100, 103, 99}
+	jpegChroma = [64]int32{
+		17, 18, 24, 47, 99, 99, 99, 99,
+		18, 21, 26, 66, 99, 99, 99, 99,
+		24, 26, 56, 99, 99, 99, 99, 99,
+		47, 66, 99, 99, 99, 99, 99, 99,
+		99, 99, 99, 99, 99, 99, 99, 99,
+		99, 99, 99, 99, 99, 99, 99, 99,
+		99, 99, 99, 99, 99, 99, 99, 99,
+		99, 99, 99, 99, 99, 99, 99, 99}
+)
+
+// jpegQuant is one component's quantisation: the table and libjpeg-turbo's
+// reciprocals of its divisors (8·table, the forward DCT's scale).
+type jpegQuant struct {
+	q                  [64]int32
+	recip, corr, shift [64]uint32
+}
+
+// jpegTables returns the luma and chroma quantisation at quality q:
+// jpeg_quality_scaling (5000/q below 50, 200 - 2q from 50) and
+// jpeg_add_quant_table with force_baseline ((t·scale + 50)/100 in 1..255).
+func jpegTables(q int) (luma, chroma jpegQuant) {
+	q = min(max(q, 1), 100)
+	scale := int32(200 - 2*q)
+	if q < 50 {
+		scale = int32(5000 / q)
 	}
-	m, err := jpeg.Decode(&buf)
-	if err != nil {
-		panic("augment: jpeg_compression: decoding its own encoding: " + err.Error())
+	for i := range 64 {
+		luma.q[i] = min(max((jpegLuma[i]*scale+50)/100, 1), 255)
+		chroma.q[i] = min(max((jpegChroma[i]*scale+50)/100, 1), 255)
 	}
-	ycc, ok := m.(*image.YCbCr)
-	if !ok || ycc.SubsampleRatio != image.YCbCrSubsampleRatio420 {
-		convertInto(dst, m, m.Bounds())
-		return
+	luma.reciprocals()
+	chroma.reciprocals()
+	return luma, chroma
+}
+
+// reciprocals is libjpeg-turbo's compute_reciprocal for 16-bit DCT
+// elements: x/d rounded becomes ((x + corr)·recip) >> shift.
+func (t *jpegQuant) reciprocals() {
+	for i, v := range t.q {
+		d := uint32(v) * 8
+		if d == 1 {
+			t.recip[i], t.corr[i], t.shift[i] = 1, 0, 0
+			continue
+		}
+		r := uint32(16 + bits.Len32(d) - 1)
+		fq, fr := (uint32(1)<<r)/d, (uint32(1)<<r)%d
+		c := d / 2
+		switch {
+		case fr == 0:
+			fq >>= 1
+			r--
+		case fr <= d/2:
+			c++
+		default:
+			fq++
+		}
+		t.recip[i], t.corr[i], t.shift[i] = fq, c, r
 	}
-	libjpegRGB(dst, ycc)
+}
+
+// quantize is libjpeg-turbo's quantize for one coefficient.
+func (t *jpegQuant) quantize(i int, x int32) int32 {
+	if x < 0 {
+		return -int32((uint32(-x) + t.corr[i]) * t.recip[i] >> t.shift[i])
+	}
+	return int32((uint32(x) + t.corr[i]) * t.recip[i] >> t.shift[i])
+}
+
+// jpegPlane replaces the w×h plane p (row stride stride) by its JPEG
+// round trip with quantisation t, block by block.
+func jpegPlane(p []uint8, stride, w, h int, t *jpegQuant) {
+	var blk [64]int32
+	for by := 0; by < h; by += 8 {
+		for bx := 0; bx < w; bx += 8 {
+			for y := range 8 {
+				row := p[min(by+y, h-1)*stride:]
+				for x := range 8 {
+					blk[8*y+x] = int32(row[min(bx+x, w-1)]) - 128
+				}
+			}
+			fdctIslow(&blk)
+			for i, v := range blk {
+				blk[i] = t.quantize(i, v) * t.q[i]
+			}
+			idctIslow(&blk)
+			for y := 0; y < 8 && by+y < h; y++ {
+				row := p[(by+y)*stride:]
+				for x := 0; x < 8 && bx+x < w; x++ {
+					row[bx+x] = clamp8(blk[8*y+x] + 128)
+				}
+			}
+		}
+	}
+}
+
+// The integer DCT constants of jfdctint.c and jidctint.c: FIX(x) with 13
+// fraction bits.
+const (
+	dctConstBits = 13
+	dctPass1Bits = 2
+	fix0298      = 2446  // FIX(0.298631336)
+	fix0390      = 3196  // FIX(0.390180644)
+	fix0541      = 4433  // FIX(0.541196100)
+	fix0765      = 6270  // FIX(0.765366865)
+	fix0899      = 7373  // FIX(0.899976223)
+	fix1175      = 9633  // FIX(1.175875602)
+	fix1501      = 12299 // FIX(1.501321110)
+	fix1847      = 15137 // FIX(1.847759065)
+	fix1961      = 16069 // FIX(1.961570560)
+	fix2053      = 16819 // FIX(2.053119869)
+	fix2562      = 20995 // FIX(2.562915447)
+	fix3072      = 25172 // FIX(3.072711026)
+)
+
+// descale is libjpeg's DESCALE: x / 2ⁿ rounded half up.
+func descale(x int32, n uint) int32 { return (x + 1<<(n-1)) >> n }
+
+// fdctIslow is libjpeg's jpeg_fdct_islow (Loeffler, Ligtenberg and
+// Moschytz) on level-shifted samples, in place; the output is 8 times the
+// true DCT.
+func fdctIslow(b *[64]int32) {
+	for pass := range 2 {
+		for i := range 8 {
+			at := func(k int) *int32 { return &b[8*i+k] }
+			if pass == 1 {
+				at = func(k int) *int32 { return &b[8*k+i] }
+			}
+			d0, d1, d2, d3, d4, d5, d6, d7 := *at(0), *at(1), *at(2), *at(3), *at(4), *at(5), *at(6), *at(7)
+			tmp0, tmp7 := d0+d7, d0-d7
+			tmp1, tmp6 := d1+d6, d1-d6
+			tmp2, tmp5 := d2+d5, d2-d5
+			tmp3, tmp4 := d3+d4, d3-d4
+			tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+			tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+			z1 := (tmp12 + tmp13) * fix0541
+			var shift uint = dctConstBits - dctPass1Bits
+			if pass == 0 {
+				*at(0) = (tmp10 + tmp11) << dctPass1Bits
+				*at(4) = (tmp10 - tmp11) << dctPass1Bits
+			} else {
+				shift = dctConstBits + dctPass1Bits
+				*at(0) = descale(tmp10+tmp11, dctPass1Bits)
+				*at(4) = descale(tmp10-tmp11, dctPass1Bits)
+			}
+			*at(2) = descale(z1+tmp13*fix0765, shift)
+			*at(6) = descale(z1-tmp12*fix1847, shift)
+			z1, z2, z3, z4 := tmp4+tmp7, tmp5+tmp6, tmp4+tmp6, tmp5+tmp7
+			z5 := (z3 + z4) * fix1175
+			tmp4 *= fix0298
+			tmp5 *= fix2053
+			tmp6 *= fix3072
+			tmp7 *= fix1501
+			z1 *= -fix0899
+			z2 *= -fix2562
+			z3 = z3*-fix1961 + z5
+			z4 = z4*-fix0390 + z5
+			*at(7) = descale(tmp4+z1+z3, shift)
+			*at(5) = descale(tmp5+z2+z4, shift)
+			*at(3) = descale(tmp6+z2+z3, shift)
+			*at(1) = descale(tmp7+z1+z4, shift)
+		}
+	}
+}
+
+// idctIslow is libjpeg's jpeg_idct_islow on dequantised coefficients, in
+// place: columns, then rows; the result is the level-shifted samples
+// (add 128 and clamp).
+func idctIslow(b *[64]int32) {
+	for pass := range 2 {
+		for i := range 8 {
+			at := func(k int) *int32 { return &b[8*k+i] } // columns first
+			shift := uint(dctConstBits - dctPass1Bits)
+			if pass == 1 {
+				at = func(k int) *int32 { return &b[8*i+k] }
+				shift = dctConstBits + dctPass1Bits + 3
+			}
+			z2, z3 := *at(2), *at(6)
+			z1 := (z2 + z3) * fix0541
+			tmp2 := z1 - z3*fix1847
+			tmp3 := z1 + z2*fix0765
+			tmp0 := (*at(0) + *at(4)) << dctConstBits
+			tmp1 := (*at(0) - *at(4)) << dctConstBits
+			tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+			tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+			tmp0, tmp1, tmp2, tmp3 = *at(7), *at(5), *at(3), *at(1)
+			z1, z2, z3, z4 := tmp0+tmp3, tmp1+tmp2, tmp0+tmp2, tmp1+tmp3
+			z5 := (z3 + z4) * fix1175
+			tmp0 *= fix0298
+			tmp1 *= fix2053
+			tmp2 *= fix3072
+			tmp3 *= fix1501
+			z1 *= -fix0899
+			z2 *= -fix2562
+			z3 = z3*-fix1961 + z5
+			z4 = z4*-fix0390 + z5
+			tmp0 += z1 + z3
+			tmp1 += z2 + z4
+			tmp2 += z2 + z3
+			tmp3 += z1 + z4
+			*at(0) = descale(tmp10+tmp3, shift)
+			*at(7) = descale(tmp10-tmp3, shift)
+			*at(1) = descale(tmp11+tmp2, shift)
+			*at(6) = descale(tmp11-tmp2, shift)
+			*at(2) = descale(tmp12+tmp1, shift)
+			*at(5) = descale(tmp12-tmp1, shift)
+			*at(3) = descale(tmp13+tmp0, shift)
+			*at(4) = descale(tmp13-tmp0, shift)
+		}
+	}
 }
 
 // jfix is libjpeg's FIX: x in 16-bit fixed point, rounded.

@@ -18,9 +18,7 @@ var corruptInputs = flag.String("corrupt-inputs", "", "write TestCorruptReferenc
 // than one level off. The reference truncates float results to 8 bits, so
 // a last-bit difference in the float arithmetic (summation order, OpenCV's
 // DFT convolution, float32 against float64) can move a sample across an
-// integer: one level. JPEG's inverse DCT is Go's, not libjpeg's: most
-// samples are within a level or two, but where a coefficient rounds the
-// other way a whole 8×8 block can be off by more (see docs/corruptions.md).
+// integer: one level. JPEG is integer arithmetic throughout, libjpeg's.
 type refTolerance struct {
 	max   int
 	over1 float64
@@ -32,7 +30,7 @@ var corruptRefTolerance = map[string]refTolerance{
 	"pixelate":         {0, 0},
 	"defocus_blur":     {1, 0},
 	"zoom_blur":        {1, 0},
-	"jpeg_compression": {16, 0.02},
+	"jpeg_compression": {0, 0},
 }
 
 // TestCorruptReference compares the deterministic corruptions with the
