@@ -3,6 +3,7 @@ package augment
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -220,3 +221,19 @@ func TestCorruptReferencePSNR(t *testing.T) {
 
 // corruptPSNRTolerance is TestCorruptReferencePSNR's tolerance in dB.
 const corruptPSNRTolerance = 1.0
+
+// TestJPEGQualities compares the JPEG round trip with Pillow's at every
+// quality from 5 to 100 in steps of 5 (testdata/corrupt/jpeg_qualities.png,
+// made by reference.py), not only at the five of the tables.
+func TestJPEGQualities(t *testing.T) {
+	want := readPNG(t, "testdata/corrupt/jpeg_qualities.png")
+	for row, img := range []*image.RGBA{testImages(t, 32)["chelsea"], digitImage(32)} {
+		for col := range 20 {
+			q := 5 * (col + 1)
+			got := newRGBA(32, 32)
+			jpegRoundTrip(got, img, q)
+			w := want.SubImage(image.Rect(32*col, 32*row, 32*col+32, 32*row+32)).(*image.RGBA)
+			sameImage(t, fmt.Sprintf("image %d quality %d", row, q), got, &image.RGBA{Pix: w.Pix, Stride: w.Stride, Rect: image.Rect(0, 0, 32, 32)})
+		}
+	}
+}

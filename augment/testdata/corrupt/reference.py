@@ -9,7 +9,8 @@ Run with Debian 12's python3 (numpy 1.24.2, scipy 1.10.1, scikit-image
     go test ./augment -run TestCorruptReference -corrupt-inputs /tmp/ci
     /usr/bin/python3 augment/testdata/corrupt/reference.py /tmp/ci augment/testdata/corrupt
 
-It also writes motion_blur.png: ImageMagick's motion blur (through Wand,
+It also writes jpeg_qualities.png, Pillow's JPEG round trip of the two
+32 px images at qualities 5, 10, ..., 100, and motion_blur.png: ImageMagick's motion blur (through Wand,
 as the reference calls it) at four fixed angles, one 32x32 column each.
 It reads chelsea32.png, digit32.png and chelsea224.png from the first
 folder and writes NAME.png to the second: rows severities 1..5, columns
@@ -140,6 +141,17 @@ def main(inputs, out):
             row = np.concatenate([a, b, c[:32, :32], c[96:128, 96:128]], axis=1)
             grid[(s - 1) * 32:s * 32] = row
         Image.fromarray(grid).save(f'{out}/{f.__name__}.png')
+    # Pillow's JPEG round trip at qualities 5, 10, ..., 100 (TestJPEGQualities):
+    # rows chelsea32, digit32
+    rows = []
+    for im in imgs[:2]:
+        cells = []
+        for q in range(5, 101, 5):
+            b = BytesIO()
+            im.save(b, 'JPEG', quality=q)
+            cells.append(np.array(Image.open(b).convert('RGB')))
+        rows.append(np.concatenate(cells, axis=1))
+    Image.fromarray(np.concatenate(rows, axis=0)).save(f'{out}/jpeg_qualities.png')
     # motion blur at fixed angles (MOTION_CASES in corrupt_ref_test.go)
     a = motion_blur_at(imgs[0], 6, 1.5, -20)
     b = motion_blur_at(imgs[1], 9, 2.5, 40)
