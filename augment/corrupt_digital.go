@@ -263,11 +263,11 @@ func descale(x int32, n uint) int32 { return (x + 1<<(n-1)) >> n }
 func fdctIslow(b *[64]int32) {
 	for pass := range 2 {
 		for i := range 8 {
-			at := func(k int) *int32 { return &b[8*i+k] }
+			o, st := 8*i, 1 // a row; in the second pass a column
 			if pass == 1 {
-				at = func(k int) *int32 { return &b[8*k+i] }
+				o, st = i, 8
 			}
-			d0, d1, d2, d3, d4, d5, d6, d7 := *at(0), *at(1), *at(2), *at(3), *at(4), *at(5), *at(6), *at(7)
+			d0, d1, d2, d3, d4, d5, d6, d7 := b[o], b[o+1*st], b[o+2*st], b[o+3*st], b[o+4*st], b[o+5*st], b[o+6*st], b[o+7*st]
 			tmp0, tmp7 := d0+d7, d0-d7
 			tmp1, tmp6 := d1+d6, d1-d6
 			tmp2, tmp5 := d2+d5, d2-d5
@@ -277,15 +277,15 @@ func fdctIslow(b *[64]int32) {
 			z1 := (tmp12 + tmp13) * fix0541
 			var shift uint = dctConstBits - dctPass1Bits
 			if pass == 0 {
-				*at(0) = (tmp10 + tmp11) << dctPass1Bits
-				*at(4) = (tmp10 - tmp11) << dctPass1Bits
+				b[o] = (tmp10 + tmp11) << dctPass1Bits
+				b[o+4*st] = (tmp10 - tmp11) << dctPass1Bits
 			} else {
 				shift = dctConstBits + dctPass1Bits
-				*at(0) = descale(tmp10+tmp11, dctPass1Bits)
-				*at(4) = descale(tmp10-tmp11, dctPass1Bits)
+				b[o] = descale(tmp10+tmp11, dctPass1Bits)
+				b[o+4*st] = descale(tmp10-tmp11, dctPass1Bits)
 			}
-			*at(2) = descale(z1+tmp13*fix0765, shift)
-			*at(6) = descale(z1-tmp12*fix1847, shift)
+			b[o+2*st] = descale(z1+tmp13*fix0765, shift)
+			b[o+6*st] = descale(z1-tmp12*fix1847, shift)
 			z1, z2, z3, z4 := tmp4+tmp7, tmp5+tmp6, tmp4+tmp6, tmp5+tmp7
 			z5 := (z3 + z4) * fix1175
 			tmp4 *= fix0298
@@ -296,10 +296,10 @@ func fdctIslow(b *[64]int32) {
 			z2 *= -fix2562
 			z3 = z3*-fix1961 + z5
 			z4 = z4*-fix0390 + z5
-			*at(7) = descale(tmp4+z1+z3, shift)
-			*at(5) = descale(tmp5+z2+z4, shift)
-			*at(3) = descale(tmp6+z2+z3, shift)
-			*at(1) = descale(tmp7+z1+z4, shift)
+			b[o+7*st] = descale(tmp4+z1+z3, shift)
+			b[o+5*st] = descale(tmp5+z2+z4, shift)
+			b[o+3*st] = descale(tmp6+z2+z3, shift)
+			b[o+1*st] = descale(tmp7+z1+z4, shift)
 		}
 	}
 }
@@ -310,21 +310,21 @@ func fdctIslow(b *[64]int32) {
 func idctIslow(b *[64]int32) {
 	for pass := range 2 {
 		for i := range 8 {
-			at := func(k int) *int32 { return &b[8*k+i] } // columns first
+			o, st := i, 8 // a column; in the second pass a row
 			shift := uint(dctConstBits - dctPass1Bits)
 			if pass == 1 {
-				at = func(k int) *int32 { return &b[8*i+k] }
+				o, st = 8*i, 1
 				shift = dctConstBits + dctPass1Bits + 3
 			}
-			z2, z3 := *at(2), *at(6)
+			z2, z3 := b[o+2*st], b[o+6*st]
 			z1 := (z2 + z3) * fix0541
 			tmp2 := z1 - z3*fix1847
 			tmp3 := z1 + z2*fix0765
-			tmp0 := (*at(0) + *at(4)) << dctConstBits
-			tmp1 := (*at(0) - *at(4)) << dctConstBits
+			tmp0 := (b[o] + b[o+4*st]) << dctConstBits
+			tmp1 := (b[o] - b[o+4*st]) << dctConstBits
 			tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
 			tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
-			tmp0, tmp1, tmp2, tmp3 = *at(7), *at(5), *at(3), *at(1)
+			tmp0, tmp1, tmp2, tmp3 = b[o+7*st], b[o+5*st], b[o+3*st], b[o+1*st]
 			z1, z2, z3, z4 := tmp0+tmp3, tmp1+tmp2, tmp0+tmp2, tmp1+tmp3
 			z5 := (z3 + z4) * fix1175
 			tmp0 *= fix0298
@@ -339,20 +339,34 @@ func idctIslow(b *[64]int32) {
 			tmp1 += z2 + z4
 			tmp2 += z2 + z3
 			tmp3 += z1 + z4
-			*at(0) = descale(tmp10+tmp3, shift)
-			*at(7) = descale(tmp10-tmp3, shift)
-			*at(1) = descale(tmp11+tmp2, shift)
-			*at(6) = descale(tmp11-tmp2, shift)
-			*at(2) = descale(tmp12+tmp1, shift)
-			*at(5) = descale(tmp12-tmp1, shift)
-			*at(3) = descale(tmp13+tmp0, shift)
-			*at(4) = descale(tmp13-tmp0, shift)
+			b[o] = descale(tmp10+tmp3, shift)
+			b[o+7*st] = descale(tmp10-tmp3, shift)
+			b[o+1*st] = descale(tmp11+tmp2, shift)
+			b[o+6*st] = descale(tmp11-tmp2, shift)
+			b[o+2*st] = descale(tmp12+tmp1, shift)
+			b[o+5*st] = descale(tmp12-tmp1, shift)
+			b[o+3*st] = descale(tmp13+tmp0, shift)
+			b[o+4*st] = descale(tmp13-tmp0, shift)
 		}
 	}
 }
 
-// jfix is libjpeg's FIX: x in 16-bit fixed point, rounded.
-func jfix(x float64) int32 { return int32(x*(1<<16) + 0.5) }
+// libjpeg's colour conversion constants, FIX(x) = x·2¹⁶ rounded
+// (jccolor.c, jdcolor.c).
+const (
+	jfixR    = 19595  // FIX(0.29900)
+	jfixG    = 38470  // FIX(0.58700)
+	jfixB    = 7471   // FIX(0.11400)
+	jfixCbR  = 11059  // FIX(0.16874)
+	jfixCbG  = 21709  // FIX(0.33126)
+	jfixHalf = 32768  // FIX(0.50000)
+	jfixCrG  = 27439  // FIX(0.41869)
+	jfixCrB  = 5329   // FIX(0.08131)
+	jfixRCr  = 91881  // FIX(1.40200)
+	jfixBCb  = 116130 // FIX(1.77200)
+	jfixGCb  = 22554  // FIX(0.34414)
+	jfixGCr  = 46802  // FIX(0.71414)
+)
 
 // libjpegYCbCr converts src to 4:2:0 YCbCr as libjpeg does: rgb_ycc_convert
 // (Cb and Cr rounded with 0.5-ε) then h2v2_downsample (the sum of each
@@ -368,9 +382,9 @@ func libjpegYCbCr(src *image.RGBA) *image.YCbCr {
 		row := src.Pix[y*src.Stride:]
 		for x := 0; x < w; x++ {
 			r, g, b := int32(row[4*x]), int32(row[4*x+1]), int32(row[4*x+2])
-			m.Y[y*m.YStride+x] = uint8((jfix(.299)*r + jfix(.587)*g + jfix(.114)*b + half) >> 16)
-			cb[y*w+x] = (-jfix(.16874)*r - jfix(.33126)*g + jfix(.5)*b + offset + half - 1) >> 16
-			cr[y*w+x] = (jfix(.5)*r - jfix(.41869)*g - jfix(.08131)*b + offset + half - 1) >> 16
+			m.Y[y*m.YStride+x] = uint8((jfixR*r + jfixG*g + jfixB*b + half) >> 16)
+			cb[y*w+x] = (-jfixCbR*r - jfixCbG*g + jfixHalf*b + offset + half - 1) >> 16
+			cr[y*w+x] = (jfixHalf*r - jfixCrG*g - jfixCrB*b + offset + half - 1) >> 16
 		}
 	}
 	cw, chh := (w+1)/2, (h+1)/2
@@ -403,9 +417,9 @@ func libjpegRGB(dst *image.RGBA, m *image.YCbCr) {
 		for x := 0; x < w; x++ {
 			yy := int32(m.Y[y*m.YStride+x])
 			b, r := int32(cb[y*w+x])-128, int32(cr[y*w+x])-128
-			out[4*x] = clamp8(yy + (jfix(1.402)*r+half)>>16)
-			out[4*x+1] = clamp8(yy + (-jfix(.34414)*b+half-jfix(.71414)*r)>>16)
-			out[4*x+2] = clamp8(yy + (jfix(1.772)*b+half)>>16)
+			out[4*x] = clamp8(yy + (jfixRCr*r+half)>>16)
+			out[4*x+1] = clamp8(yy + (-jfixGCb*b+half-jfixGCr*r)>>16)
+			out[4*x+2] = clamp8(yy + (jfixBCb*b+half)>>16)
 			out[4*x+3] = 0xff
 		}
 	}
