@@ -96,6 +96,9 @@ func (o Corruption) apply(dst, src *image.RGBA) {
 		panic(fmt.Sprintf("augment: corruption %s: severity %d not in 1..%d", o.Name, o.Severity, MaxSeverity))
 	}
 	w, h := src.Rect.Dx(), src.Rect.Dy()
+	if w == 0 || h == 0 {
+		return // no pixels: nothing to corrupt
+	}
 	r := rand.New(rand.NewPCG(o.Seed, 0x5c0ffee5c0ffee))
 	f(dst, src, tableFor(w, h), o.Severity-1, r)
 }

@@ -308,3 +308,19 @@ func TestCorruptConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptDrawEmpty draws every corruption, through gift's Draw, on
+// images without pixels and on thin ones.
+func TestCorruptDrawEmpty(t *testing.T) {
+	for _, name := range Corruptions() {
+		for _, sz := range []image.Point{{0, 0}, {0, 5}, {3, 0}, {2, 1}, {1, 300}} {
+			op := Corruption{Name: name, Severity: MaxSeverity, Seed: 3}
+			src := randomImage(sz.X, sz.Y, 5)
+			dst := image.NewRGBA(op.Bounds(src.Rect))
+			op.Draw(dst, src, nil)
+			if dst.Rect.Size() != sz {
+				t.Errorf("%s at %v: bounds %v", name, sz, dst.Rect)
+			}
+		}
+	}
+}
