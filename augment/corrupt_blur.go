@@ -315,15 +315,18 @@ func motionBlur(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 
 // imLevel is how ImageMagick (6.9, Q16, as Debian builds it) stores v, a
 // level of 0..255 computed from 8-bit input, in the 8-bit PNG it writes:
-// the fraction is dropped (checked against Debian 12's build).
+// the sum rounded to a 16-bit quantum (v·257), whose 8-bit level is the
+// quantum over 257 rounded down (checked against Debian 12's build: the
+// same bytes).
 func imLevel(v float64) uint8 {
-	if !(v > 0) {
+	q := math.Floor(v*257 + 0.5)
+	if !(q > 0) {
 		return 0
 	}
-	if v >= 255 {
+	if q >= 65535 {
 		return 255
 	}
-	return uint8(v)
+	return uint8(q / 257)
 }
 
 // imMotionBlur is ImageMagick's MotionBlurImage on c interleaved planes of

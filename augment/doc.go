@@ -149,7 +149,8 @@
 // seed and id give the same bytes; they are not numpy's numbers, but the
 // same distributions. Brightness, contrast, pixelate, zoom blur and JPEG
 // (libjpeg-turbo's integer pipeline, step by step) give the reference's
-// bytes exactly, defocus blur and ImageMagick's motion blur within a level;
+// bytes exactly, and so does ImageMagick's motion blur (of motion_blur and
+// snow) at a given angle; defocus blur is within a level;
 // every corruption damages the test images by the reference's PSNR within
 // 1 dB. testdata/corrupt holds the reference's outputs and the scripts that
 // made them; docs/corruptions.md has the tables, the checks and the speed.
