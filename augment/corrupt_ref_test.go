@@ -29,7 +29,7 @@ var corruptRefTolerance = map[string]refTolerance{
 	"brightness":       {1, 0},
 	"contrast":         {1, 0},
 	"pixelate":         {0, 0},
-	"defocus_blur":     {1, 0},
+	"defocus_blur":     {0, 0},
 	"zoom_blur":        {1, 0},
 	"jpeg_compression": {0, 0},
 }

@@ -147,11 +147,11 @@
 // scaled by side/reference (CorruptionTable). The random draws (noise,
 // shuffles, angles, fractals) come from the view's generator, so the same
 // seed and id give the same bytes; they are not numpy's numbers, but the
-// same distributions. Brightness, contrast, pixelate, zoom blur and JPEG
-// (libjpeg-turbo's integer pipeline, step by step) give the reference's
-// bytes exactly, and so does ImageMagick's motion blur (of motion_blur and
-// snow) at a given angle; defocus blur is within a level;
-// every corruption damages the test images by the reference's PSNR within
+// same distributions. The six deterministic ones (brightness, contrast,
+// pixelate, zoom blur, defocus blur, and JPEG: libjpeg-turbo's integer
+// pipeline, step by step) give the reference's bytes on the test images,
+// and so does ImageMagick's motion blur (of motion_blur and snow) at a
+// given angle; every corruption damages the test images by the reference's PSNR within
 // 1 dB. testdata/corrupt holds the reference's outputs and the scripts that
 // made them; docs/corruptions.md has the tables, the checks and the speed.
 //
