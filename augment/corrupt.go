@@ -108,9 +108,8 @@ func (o Corruption) apply(dst, src *image.RGBA) {
 // scales the parameters measured in pixels.
 type corruptTable struct {
 	cifar bool
-	// ref is the table's reference side, 32 or 224.
-	ref int
-	// k is the image's shorter side over ref.
+	// k is the image's shorter side over the table's reference side (32
+	// or 224).
 	k float64
 }
 
@@ -122,9 +121,9 @@ const cifarMaxSide = 84
 func tableFor(w, h int) corruptTable {
 	s := min(w, h)
 	if s <= cifarMaxSide {
-		return corruptTable{cifar: true, ref: 32, k: float64(s) / 32}
+		return corruptTable{cifar: true, k: float64(s) / 32}
 	}
-	return corruptTable{ref: 224, k: float64(s) / 224}
+	return corruptTable{k: float64(s) / 224}
 }
 
 // CorruptionTable names the parameter table Corruption uses for a w×h
