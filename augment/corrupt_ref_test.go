@@ -235,3 +235,29 @@ func TestJPEGQualities(t *testing.T) {
 		}
 	}
 }
+
+// TestWarpAffineReference compares elastic_transform's affine step with
+// cv2.warpAffine for a fixed map (testdata/corrupt/warp_affine.png, made by
+// reference.py): OpenCV computes in float32, we in float64, so a sample
+// truncated to 8 bits may land a level apart.
+func TestWarpAffineReference(t *testing.T) {
+	want := readPNG(t, "testdata/corrupt/warp_affine.png")
+	src := testImages(t, 32)["chelsea"]
+	m := affineFrom3([3][2]float64{{26, 26}, {26, 6}, {6, 6}},
+		[3][2]float64{{float64(float32(27.3)), float64(float32(24.9))}, {float64(float32(25.1)), float64(float32(7.7))}, {float64(float32(4.2)), float64(float32(5.5))}})
+	got := newRGBA(32, 32)
+	warpAffineCV(toFloat(src), invertAffine(m)).store(got)
+	differ, maxDiff := 0, 0
+	for i := range got.Pix {
+		d := int(got.Pix[i]) - int(want.Pix[i])
+		d = max(d, -d)
+		maxDiff = max(maxDiff, d)
+		if d != 0 {
+			differ++
+		}
+	}
+	t.Logf("warpAffine: %d of %d samples differ, by up to %d", differ, len(got.Pix)*3/4, maxDiff)
+	if maxDiff > 1 || differ*100 > len(got.Pix)*3/4 {
+		t.Errorf("warpAffine: %d samples differ from OpenCV's, by up to %d levels (tolerance 1 level, 1%%)", differ, maxDiff)
+	}
+}

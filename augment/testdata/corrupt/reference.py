@@ -9,7 +9,8 @@ Run with Debian 12's python3 (numpy 1.24.2, scipy 1.10.1, scikit-image
     go test ./augment -run TestCorruptReference -corrupt-inputs /tmp/ci
     /usr/bin/python3 augment/testdata/corrupt/reference.py /tmp/ci augment/testdata/corrupt
 
-It also writes jpeg_qualities.png, Pillow's JPEG round trip of the two
+It also writes warp_affine.png, elastic_transform's cv2.warpAffine step on
+chelsea32 for the fixed map of TestWarpAffineReference, jpeg_qualities.png, Pillow's JPEG round trip of the two
 32 px images at qualities 5, 10, ..., 100, and motion_blur.png: ImageMagick's motion blur (through Wand,
 as the reference calls it) at four fixed angles, one 32x32 column each.
 It reads chelsea32.png, digit32.png and chelsea224.png from the first
@@ -152,6 +153,13 @@ def main(inputs, out):
             cells.append(np.array(Image.open(b).convert('RGB')))
         rows.append(np.concatenate(cells, axis=1))
     Image.fromarray(np.concatenate(rows, axis=0)).save(f'{out}/jpeg_qualities.png')
+    # elastic_transform's affine step with a fixed map (TestWarpAffineReference)
+    x = np.array(imgs[0], dtype=np.float32) / 255.
+    pts1 = np.float32([[26, 26], [26, 6], [6, 6]])
+    pts2 = np.float32([[27.3, 24.9], [25.1, 7.7], [4.2, 5.5]])
+    M = cv2.getAffineTransform(pts1, pts2)
+    x = cv2.warpAffine(x, M, (32, 32), borderMode=cv2.BORDER_REFLECT_101)
+    Image.fromarray(np.uint8(np.clip(x, 0, 1) * 255)).save(f'{out}/warp_affine.png')
     # motion blur at fixed angles (MOTION_CASES in corrupt_ref_test.go)
     a = motion_blur_at(imgs[0], 6, 1.5, -20)
     b = motion_blur_at(imgs[1], 9, 2.5, 40)
