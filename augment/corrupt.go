@@ -96,6 +96,9 @@ func (o Corruption) apply(dst, src *image.RGBA) {
 		panic(fmt.Sprintf("augment: corruption %s: severity %d not in 1..%d", o.Name, o.Severity, MaxSeverity))
 	}
 	w, h := src.Rect.Dx(), src.Rect.Dy()
+	if w == 0 || h == 0 {
+		return // no pixels: nothing to corrupt
+	}
 	r := rand.New(rand.NewPCG(o.Seed, 0x5c0ffee5c0ffee))
 	f(dst, src, tableFor(w, h), o.Severity-1, r)
 }
@@ -105,9 +108,8 @@ func (o Corruption) apply(dst, src *image.RGBA) {
 // scales the parameters measured in pixels.
 type corruptTable struct {
 	cifar bool
-	// ref is the table's reference side, 32 or 224.
-	ref int
-	// k is the image's shorter side over ref.
+	// k is the image's shorter side over the table's reference side (32
+	// or 224).
 	k float64
 }
 
@@ -119,9 +121,21 @@ const cifarMaxSide = 84
 func tableFor(w, h int) corruptTable {
 	s := min(w, h)
 	if s <= cifarMaxSide {
-		return corruptTable{cifar: true, ref: 32, k: float64(s) / 32}
+		return corruptTable{cifar: true, k: float64(s) / 32}
 	}
-	return corruptTable{ref: 224, k: float64(s) / 224}
+	return corruptTable{k: float64(s) / 224}
+}
+
+// CorruptionTable names the parameter table Corruption uses for a w×h
+// image, "cifar-10-c" (shorter side up to 84 px) or "imagenet-c", and the
+// factor side/reference (reference 32 or 224 px) by which it scales the
+// parameters measured in pixels.
+func CorruptionTable(w, h int) (table string, scale float64) {
+	t := tableFor(w, h)
+	if t.cifar {
+		return "cifar-10-c", t.k
+	}
+	return "imagenet-c", t.k
 }
 
 // pick returns the parameter of severity index sev from the table's row.

@@ -67,31 +67,33 @@ func gaussKernel1D(sigma, truncate float64) []float64 {
 // folding indices with fold: scipy.ndimage.gaussian_filter's order.
 func correlatePlanes(p []float64, w, h, c int, k []float64, fold func(i, n int) int) []float64 {
 	r := len(k) / 2
+	rowLen := w * c
 	tmp := make([]float64, len(p))
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			for ch := 0; ch < c; ch++ {
-				s := 0.0
-				for j, kv := range k {
-					s += kv * p[(fold(y+j-r, h)*w+x)*c+ch]
-				}
-				tmp[(y*w+x)*c+ch] = s
+		out := tmp[y*rowLen : y*rowLen+rowLen]
+		for j, kv := range k {
+			in := p[fold(y+j-r, h)*rowLen:][:rowLen]
+			for i, v := range in {
+				out[i] += kv * v
 			}
 		}
 	}
-	out := make([]float64, len(p))
+	res := make([]float64, len(p))
+	pad := make([]float64, (w+2*r)*c)
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			for ch := 0; ch < c; ch++ {
-				s := 0.0
-				for j, kv := range k {
-					s += kv * tmp[(y*w+fold(x+j-r, w))*c+ch]
-				}
-				out[(y*w+x)*c+ch] = s
+		row := tmp[y*rowLen : y*rowLen+rowLen]
+		for x := -r; x < w+r; x++ {
+			copy(pad[(x+r)*c:(x+r)*c+c], row[fold(x, w)*c:])
+		}
+		out := res[y*rowLen : y*rowLen+rowLen]
+		for j, kv := range k {
+			in := pad[j*c:][:rowLen]
+			for i, v := range in {
+				out[i] += kv * v
 			}
 		}
 	}
-	return out
+	return res
 }
 
 // skGaussian is skimage.filters.gaussian(img, sigma, channel_axis=-1):
@@ -102,31 +104,101 @@ func skGaussian(f fimg, sigma float64) fimg {
 
 // defocusBlur convolves every channel with a disk of the given radius
 // softened by a small Gaussian (the reference's disk() and cv2.filter2D,
-// borders reflected as OpenCV does).
+// borders reflected as OpenCV does). The kernel is OpenCV's to the bit for
+// every entry of both tables but radius 8, where 56 of its 289 float32 taps
+// are one unit in the last place off.
 func defocusBlur(dst, src *image.RGBA, t corruptTable, sev int, _ *rand.Rand) {
 	c := pick(t, [5][2]float64{{3, .1}, {4, .5}, {6, .5}, {8, .5}, {10, .5}},
 		[5][2]float64{{.3, .4}, {.4, .5}, {.5, .6}, {1, .2}, {1.5, .1}}, sev)
 	k, n := diskKernel(c[0]*t.k, c[1]*t.k)
 	f := toFloat(src)
-	out := newFimg(f.w, f.h)
-	r := n / 2
-	for y := 0; y < f.h; y++ {
-		for x := 0; x < f.w; x++ {
-			var s [3]float64
-			for i := 0; i < n; i++ {
-				row := f.p[3*f.w*reflect101(y+i-r, f.h):]
-				kr := k[i*n : i*n+n]
-				for j, kv := range kr {
-					px := row[3*reflect101(x+j-r, f.w):]
-					s[0] += kv * px[0]
-					s[1] += kv * px[1]
-					s[2] += kv * px[2]
+	w, h, r := f.w, f.h, n/2
+	// the image padded by r on every side (BORDER_REFLECT_101), interleaved
+	pw := w + 2*r
+	pad := make([]float64, 3*pw*(h+2*r))
+	for y := -r; y < h+r; y++ {
+		row := f.p[3*w*reflect101(y, h):][:3*w]
+		prow := pad[3*pw*(y+r):][:3*pw]
+		for x := -r; x < w+r; x++ {
+			copy(prow[3*(x+r):3*(x+r)+3], row[3*reflect101(x, w):])
+		}
+	}
+	// Each kernel row is a run of one value (the disk's inside) and a few
+	// other taps (its blurred rim): a run costs two reads of the row's
+	// running sums, whatever its length.
+	rows := kernelRows(k, n)
+	prefix := make([]float64, 3*(pw+1)*(h+2*r))
+	for y := 0; y < h+2*r; y++ {
+		prow := pad[3*pw*y:][:3*pw]
+		p := prefix[3*(pw+1)*y:][:3*(pw+1)]
+		for i, v := range prow {
+			p[i+3] = p[i] + v
+		}
+	}
+	out := newFimg(w, h)
+	for y := 0; y < h; y++ {
+		o := out.p[3*w*y:][:3*w]
+		for i, kr := range rows {
+			prow := pad[3*pw*(y+i):][:3*pw]
+			p := prefix[3*(pw+1)*(y+i):][:3*(pw+1)]
+			for _, run := range kr.runs {
+				hi, lo := p[3*run.j1:][:len(o)], p[3*run.j0:][:len(o)]
+				for x := range o {
+					o[x] += run.v * (hi[x] - lo[x])
 				}
 			}
-			copy(out.p[3*(y*f.w+x):], s[:])
+			for _, tp := range kr.taps {
+				in := prow[3*tp.j:][:len(o)]
+				for x, v := range in {
+					o[x] += tp.v * v
+				}
+			}
 		}
 	}
 	out.store(dst)
+}
+
+// kernelRow is one row of a 2-D kernel as runs of equal weights (at least
+// four taps, columns j0..j1-1) and single taps; weights under 1e-12 (the
+// disk's far corners, below any 8-bit effect) are dropped.
+type kernelRow struct {
+	runs []kernelRun
+	taps []kernelTap
+}
+
+type kernelRun struct {
+	j0, j1 int
+	v      float64
+}
+
+type kernelTap struct {
+	j int
+	v float64
+}
+
+// kernelRows splits the n×n kernel k into rows of runs and taps.
+func kernelRows(k []float64, n int) []kernelRow {
+	rows := make([]kernelRow, n)
+	for i := range rows {
+		row := k[i*n : i*n+n]
+		for j := 0; j < n; {
+			e := j + 1
+			for e < n && row[e] == row[j] {
+				e++
+			}
+			switch {
+			case row[j] < 1e-12:
+			case e-j >= 4:
+				rows[i].runs = append(rows[i].runs, kernelRun{j, e, row[j]})
+			default:
+				for t := j; t < e; t++ {
+					rows[i].taps = append(rows[i].taps, kernelTap{t, row[t]})
+				}
+			}
+			j = e
+		}
+	}
+	return rows
 }
 
 // diskKernel is the reference's disk(radius, alias_blur): the aliased disk
@@ -152,36 +224,42 @@ func diskKernel(radius, alias float64) ([]float64, int) {
 	for i := range d {
 		d[i] /= sum
 	}
-	// cv2.getGaussianKernel(ks, alias, CV_32F)
+	// cv2.getGaussianKernel(ks, alias, CV_32F): float32 taps, their sum in
+	// float64, each tap times 1/sum rounded to float32.
 	g := make([]float32, ks)
-	var gs float32
+	gs := 0.0
 	for i := range g {
 		x := float64(i) - float64(ks-1)/2
 		g[i] = float32(math.Exp(-0.5 / (alias * alias) * x * x))
-		gs += g[i]
+		gs += float64(g[i])
 	}
 	for i := range g {
-		g[i] *= 1 / gs
+		g[i] = float32(float64(g[i]) * (1 / gs))
 	}
+	// cv2.GaussianBlur with borders reflected, rows first, as OpenCV's
+	// vectorised symmetric filter sums: centre tap times sample, then each
+	// pair of taps (left + right) fused into the sum.
 	gr := ks / 2
-	tmp := make([]float32, n*n)
-	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			var s float32
-			for j, gv := range g {
-				s += gv * d[y*n+reflect101(x+j-gr, n)]
+	blur := func(at func(i, j int) float32, out []float32) {
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				s := g[gr] * at(i, j)
+				for t := 1; t <= gr; t++ {
+					pair := at(i, j-t) + at(i, j+t)
+					s = float32(float64(g[gr+t])*float64(pair) + float64(s))
+				}
+				out[i*n+j] = s
 			}
-			tmp[y*n+x] = s
 		}
 	}
+	tmp := make([]float32, n*n)
+	blur(func(y, x int) float32 { return d[y*n+reflect101(x, n)] }, tmp)
+	out := make([]float32, n*n)
+	blur(func(x, y int) float32 { return tmp[reflect101(y, n)*n+x] }, out)
 	k := make([]float64, n*n)
 	for y := 0; y < n; y++ {
 		for x := 0; x < n; x++ {
-			var s float32
-			for j, gv := range g {
-				s += gv * tmp[reflect101(y+j-gr, n)*n+x]
-			}
-			k[y*n+x] = float64(s)
+			k[y*n+x] = float64(out[x*n+y])
 		}
 	}
 	return k, n
@@ -238,21 +316,25 @@ func motionBlur(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 		row := dst.Pix[y*dst.Stride:]
 		for x := 0; x < w; x++ {
 			o := out[3*(y*w+x):]
-			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = round8(o[0]), round8(o[1]), round8(o[2]), 0xff
+			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = imLevel(o[0]), imLevel(o[1]), imLevel(o[2]), 0xff
 		}
 	}
 }
 
-// round8 rounds v to the nearest level of 0..255, as ImageMagick's quantum
-// clamp and 8-bit PNG output do.
-func round8(v float64) uint8 {
-	if !(v > 0) {
+// imLevel is how ImageMagick (6.9, Q16, as Debian builds it) stores v, a
+// level of 0..255 computed from 8-bit input, in the 8-bit PNG it writes:
+// the sum rounded to a 16-bit quantum (v·257), whose 8-bit level is the
+// quantum over 257 rounded down (checked against Debian 12's build: the
+// same bytes).
+func imLevel(v float64) uint8 {
+	q := math.Floor(v*257 + 0.5)
+	if !(q > 0) {
 		return 0
 	}
-	if v >= 255 {
+	if q >= 65535 {
 		return 255
 	}
-	return uint8(v + 0.5)
+	return uint8(q / 257)
 }
 
 // imMotionBlur is ImageMagick's MotionBlurImage on c interleaved planes of
@@ -370,26 +452,33 @@ func trunc8f32(v float32) uint8 {
 func clippedZoom[T float32 | float64](out, in []T, w, h, c int, z float64) {
 	ys := zoomAxis(h, z)
 	xs := zoomAxis(w, z)
-	for oy, ay := range ys {
-		for ox, ax := range xs {
-			o := out[c*(oy*w+ox) : c*(oy*w+ox)+c]
-			for ch := range o {
+	for oy, ty := range ys {
+		o := out[c*w*oy:][:c*w]
+		for ox, tx := range xs {
+			for ch := 0; ch < c; ch++ {
 				s := 0.0
-				for _, ty := range ay.taps() {
-					if ty.w == 0 {
-						continue
-					}
-					for _, tx := range ax.taps() {
-						if tx.w == 0 {
-							continue
-						}
-						s += ty.w * tx.w * float64(in[c*(ty.i*w+tx.i)+ch])
-					}
+				if ty.i0 >= 0 {
+					s += ty.w0 * zoomAt(tx, in[c*w*ty.i0:], c, ch)
 				}
-				o[ch] = T(s)
+				if ty.i1 >= 0 {
+					s += ty.w1 * zoomAt(tx, in[c*w*ty.i1:], c, ch)
+				}
+				o[c*ox+ch] = T(s)
 			}
 		}
 	}
+}
+
+// zoomAt interpolates channel ch of a row of c interleaved planes.
+func zoomAt[T float32 | float64](t zoomTap, row []T, c, ch int) float64 {
+	var a, b float64
+	if t.i0 >= 0 {
+		a = float64(row[c*t.i0+ch])
+	}
+	if t.i1 >= 0 {
+		b = float64(row[c*t.i1+ch])
+	}
+	return t.w0*a + t.w1*b
 }
 
 // zoomTap is one axis's linear interpolation: two input indices (in the
@@ -397,22 +486,6 @@ func clippedZoom[T float32 | float64](out, in []T, w, h, c int, z float64) {
 type zoomTap struct {
 	i0, i1 int
 	w0, w1 float64
-}
-
-type tap struct {
-	i int
-	w float64
-}
-
-func (t zoomTap) taps() [2]tap {
-	a, b := tap{t.i0, t.w0}, tap{t.i1, t.w1}
-	if t.i0 < 0 {
-		a.w = 0
-	}
-	if t.i1 < 0 {
-		b.w = 0
-	}
-	return [2]tap{a, b}
 }
 
 // zoomAxis returns, for each of the n output positions of one axis of

@@ -19,9 +19,21 @@ func gaussianNoise(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) 
 // shotNoise replaces every sample by Poisson(x·λ)/λ.
 func shotNoise(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 	lam := pick(t, [5]float64{60, 25, 12, 5, 3}, [5]float64{500, 250, 100, 75, 50}, sev)
-	f := toFloat(src)
-	for i, v := range f.p {
-		f.p[i] = float64(poisson(r, v*lam)) / lam
+	// a sampler per input level: the sample's mean is level/255·λ
+	var samplers [256]poissonSampler
+	for k := range samplers {
+		samplers[k] = newPoisson(float64(k) / 255 * lam)
+	}
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	f := newFimg(w, h)
+	for y := 0; y < h; y++ {
+		row := src.Pix[y*src.Stride:][:4*w]
+		out := f.p[3*w*y:][:3*w]
+		for x := 0; x < w; x++ {
+			for ch := 0; ch < 3; ch++ {
+				out[3*x+ch] = float64(samplers[row[4*x+ch]].draw(r)) / lam
+			}
+		}
 	}
 	f.store(dst)
 }
@@ -44,39 +56,57 @@ func impulseNoise(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 	f.store(dst)
 }
 
-// poisson draws from Poisson(lam): Knuth's multiplication method below 10,
-// Hörmann's PTRS transformed rejection from 10 on (numpy's choice).
-func poisson(r *rand.Rand, lam float64) int {
+// poissonSampler draws from Poisson(lam): Knuth's multiplication method
+// below 10, Hörmann's PTRS transformed rejection from 10 on (numpy's
+// choice). Its constants depend on lam only.
+type poissonSampler struct {
+	lam, limit                            float64
+	slam, loglam, a, b, invalpha, vr, lia float64
+}
+
+func newPoisson(lam float64) poissonSampler {
+	p := poissonSampler{lam: lam}
 	if !(lam > 0) {
-		return 0
+		return p
 	}
 	if lam < 10 {
-		limit := math.Exp(-lam)
+		p.limit = math.Exp(-lam)
+		return p
+	}
+	p.slam, p.loglam = math.Sqrt(lam), math.Log(lam)
+	p.b = 0.931 + 2.53*p.slam
+	p.a = -0.059 + 0.02483*p.b
+	p.invalpha = 1.1239 + 1.1328/(p.b-3.4)
+	p.vr = 0.9277 - 3.6224/(p.b-2)
+	p.lia = math.Log(p.invalpha)
+	return p
+}
+
+func (p *poissonSampler) draw(r *rand.Rand) int {
+	if !(p.lam > 0) {
+		return 0
+	}
+	if p.lam < 10 {
 		k, prod := 0, r.Float64()
-		for prod > limit {
+		for prod > p.limit {
 			k++
 			prod *= r.Float64()
 		}
 		return k
 	}
-	slam, loglam := math.Sqrt(lam), math.Log(lam)
-	b := 0.931 + 2.53*slam
-	a := -0.059 + 0.02483*b
-	invalpha := 1.1239 + 1.1328/(b-3.4)
-	vr := 0.9277 - 3.6224/(b-2)
 	for {
 		u := r.Float64() - 0.5
 		v := r.Float64()
 		us := 0.5 - math.Abs(u)
-		k := math.Floor((2*a/us+b)*u + lam + 0.43)
-		if us >= 0.07 && v <= vr {
+		k := math.Floor((2*p.a/us+p.b)*u + p.lam + 0.43)
+		if us >= 0.07 && v <= p.vr {
 			return int(k)
 		}
 		if k < 0 || (us < 0.013 && v > us) {
 			continue
 		}
 		lg, _ := math.Lgamma(k + 1)
-		if math.Log(v)+math.Log(invalpha)-math.Log(a/(us*us)+b) <= -lam+k*loglam-lg {
+		if math.Log(v)+p.lia-math.Log(p.a/(us*us)+p.b) <= -p.lam+k*p.loglam-lg {
 			return int(k)
 		}
 	}

@@ -233,3 +233,94 @@ func TestCorruptSeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestPoissonSampler checks the sampler's mean and variance (both λ) on
+// both of its methods, and P(0) = exp(-λ) for a small λ.
+func TestPoissonSampler(t *testing.T) {
+	r := NewRand(1, "poisson", 0, 0)
+	for _, lam := range []float64{0, 0.5, 3, 9.9, 10, 12, 60, 500} {
+		p := newPoisson(lam)
+		const n = 40000
+		var sum, sq float64
+		zeros := 0
+		for range n {
+			k := float64(p.draw(r))
+			sum += k
+			sq += k * k
+			if k == 0 {
+				zeros++
+			}
+		}
+		mean := sum / n
+		variance := sq/n - mean*mean
+		// 5 standard errors of the mean; the variance within 5%
+		if math.Abs(mean-lam) > 5*math.Sqrt(lam/n) || math.Abs(variance-lam) > 0.05*lam+1e-9 {
+			t.Errorf("λ %v: mean %.4f, variance %.4f", lam, mean, variance)
+		}
+		if lam <= 3 {
+			want := math.Exp(-lam)
+			if got := float64(zeros) / n; math.Abs(got-want) > 5*math.Sqrt(want*(1-want)/n)+1e-9 {
+				t.Errorf("λ %v: P(0) = %.4f, want %.4f", lam, got, want)
+			}
+		}
+	}
+}
+
+// TestZoomFactors pins numpy's arange semantics for zoom_blur's factors:
+// arange(1, 1.11, .01) ends at 1.11 but arange(1, 1.16, .01) at 1.15.
+func TestZoomFactors(t *testing.T) {
+	want := [2][5]int{{12, 16, 11, 13, 11}, {7, 12, 16, 21, 26}}
+	last := [2][5]float64{{1.11, 1.15, 1.20, 1.24, 1.30}, {1.06, 1.11, 1.15, 1.20, 1.25}}
+	for tab := range zoomFactors {
+		for sev, zs := range zoomFactors[tab] {
+			if len(zs) != want[tab][sev] || math.Abs(zs[len(zs)-1]-last[tab][sev]) > 1e-9 || zs[0] != 1 {
+				t.Errorf("table %d severity %d: %d factors %v..%v, want %d up to %v", tab, sev+1, len(zs), zs[0], zs[len(zs)-1], want[tab][sev], last[tab][sev])
+			}
+		}
+	}
+}
+
+// TestCorruptConcurrent runs every corruption from several goroutines on
+// one Augmenter each and checks that they all produce the serial bytes.
+func TestCorruptConcurrent(t *testing.T) {
+	img := testImages(t, 32)["coffee"]
+	for _, name := range Corruptions() {
+		a, err := New("corrupt:"+name+",severity=4", Options{Crop: CropNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := a.View(img, 9, "coffee", 0, 0)
+		got := make([]image.Image, 4)
+		done := make(chan int)
+		for g := range got {
+			go func() {
+				got[g], _ = a.View(img, 9, "coffee", 0, 0)
+				done <- g
+			}()
+		}
+		for range got {
+			<-done
+		}
+		for g, m := range got {
+			if !bytes.Equal(m.(*image.RGBA).Pix, want.(*image.RGBA).Pix) {
+				t.Errorf("%s: goroutine %d's view differs from the serial one", name, g)
+			}
+		}
+	}
+}
+
+// TestCorruptDrawEmpty draws every corruption, through gift's Draw, on
+// images without pixels and on thin ones.
+func TestCorruptDrawEmpty(t *testing.T) {
+	for _, name := range Corruptions() {
+		for _, sz := range []image.Point{{0, 0}, {0, 5}, {3, 0}, {2, 1}, {1, 300}} {
+			op := Corruption{Name: name, Severity: MaxSeverity, Seed: 3}
+			src := randomImage(sz.X, sz.Y, 5)
+			dst := image.NewRGBA(op.Bounds(src.Rect))
+			op.Draw(dst, src, nil)
+			if dst.Rect.Size() != sz {
+				t.Errorf("%s at %v: bounds %v", name, sz, dst.Rect)
+			}
+		}
+	}
+}

@@ -121,7 +121,7 @@ func snow(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 	angle := uniform(r, -135, -45)
 	blurred := imMotionBlur(layer, w, h, 1, c[4]*t.k, c[5]*t.k, angle)
 	for i, v := range blurred {
-		blurred[i] = float64(round8(v)) / 255
+		blurred[i] = float64(imLevel(v)) / 255
 	}
 	b := float32(c[6])
 	for y := 0; y < h; y++ {
@@ -146,7 +146,7 @@ func snow(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
 
 // elasticTransform is the reference's elastic_transform: a random affine
 // map (three points moved by up to a pixels: cv2.getAffineTransform,
-// warpAffine bilinear with reflected borders), then a displacement field of
+// warpAffineCV), then a displacement field of
 // uniform noise smoothed by a Gaussian of σ (truncated at 3σ, reflected)
 // times alpha, sampled bilinearly (map_coordinates, order 1, 'reflect').
 func elasticTransform(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Rand) {
@@ -175,15 +175,7 @@ func elasticTransform(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Ran
 			p2[i][j] = p1[i][j] + float64(float32(uniform(r, -aff, aff)))
 		}
 	}
-	inv := invertAffine(affineFrom3(p1, p2))
-	warped := newFimg(w, h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			sx := inv[0]*float64(x) + inv[1]*float64(y) + inv[2]
-			sy := inv[3]*float64(x) + inv[4]*float64(y) + inv[5]
-			bilinear(warped.p[3*(y*w+x):3*(y*w+x)+3], f, sx, sy, reflect101)
-		}
-	}
+	warped := warpAffineCV(f, invertAffine(affineFrom3(p1, p2)))
 	dx := displacement(r, w, h, sigma, alpha)
 	dy := displacement(r, w, h, sigma, alpha)
 	out := newFimg(w, h)
@@ -194,6 +186,34 @@ func elasticTransform(dst, src *image.RGBA, t corruptTable, sev int, r *rand.Ran
 		}
 	}
 	out.store(dst)
+}
+
+// warpAffineCV is cv2.warpAffine with INTER_LINEAR and BORDER_REFLECT_101
+// for an inverse map inv: OpenCV rounds each source position to 1/32 of a
+// pixel (in its 10-bit fixed point, rows and columns apart) and
+// interpolates with the weights of that 1/32 grid.
+func warpAffineCV(f fimg, inv [6]float64) fimg {
+	const abBits, interBits = 10, 5
+	const abScale, tab = 1 << abBits, 1 << interBits
+	w, h := f.w, f.h
+	adelta, bdelta := make([]int, w), make([]int, w)
+	for x := range adelta {
+		adelta[x] = int(math.RoundToEven(inv[0] * float64(x) * abScale))
+		bdelta[x] = int(math.RoundToEven(inv[3] * float64(x) * abScale))
+	}
+	out := newFimg(w, h)
+	for y := 0; y < h; y++ {
+		x0 := int(math.RoundToEven((inv[1]*float64(y)+inv[2])*abScale)) + abScale/tab/2
+		y0 := int(math.RoundToEven((inv[4]*float64(y)+inv[5])*abScale)) + abScale/tab/2
+		for x := 0; x < w; x++ {
+			sx := (x0 + adelta[x]) >> (abBits - interBits)
+			sy := (y0 + bdelta[x]) >> (abBits - interBits)
+			fx := float64(float32(sx&(tab-1)) / tab)
+			fy := float64(float32(sy&(tab-1)) / tab)
+			bilinear(out.p[3*(y*w+x):3*(y*w+x)+3], f, float64(sx>>interBits)+fx, float64(sy>>interBits)+fy, reflect101)
+		}
+	}
+	return out
 }
 
 // displacement is one displacement field: U(-1, 1) noise smoothed by a

@@ -134,6 +134,27 @@
 // Draw through gift equals the fast path, every image kind and size under
 // every policy, and determinism (also under concurrency).
 //
+// # Corruptions
+//
+// The policy "corrupt:NAME,severity=S" applies one of the 14 corruptions of
+// ImageNet-C and CIFAR-10-C (Hendrycks & Dietterich 2019; all but frost,
+// whose photographs are not shipped), listed by Corruptions, at severity
+// 1..5: with Options{Crop: CropNone} a View is the corrupted image at its
+// own size, what the reference's make_imagenet_c.py (224 px) or
+// make_cifar_c.py (32 px) makes of it. Images up to 84 px on the shorter
+// side get CIFAR-10-C's parameters, larger ones ImageNet-C's (the table of
+// the reference size nearer in scale), with parameters measured in pixels
+// scaled by side/reference (CorruptionTable). The random draws (noise,
+// shuffles, angles, fractals) come from the view's generator, so the same
+// seed and id give the same bytes; they are not numpy's numbers, but the
+// same distributions. The six deterministic ones (brightness, contrast,
+// pixelate, zoom blur, defocus blur, and JPEG: libjpeg-turbo's integer
+// pipeline, step by step) give the reference's bytes on the test images,
+// and so does ImageMagick's motion blur (of motion_blur and snow) at a
+// given angle; every corruption damages the test images by the reference's PSNR within
+// 1 dB. testdata/corrupt holds the reference's outputs and the scripts that
+// made them; docs/corruptions.md has the tables, the checks and the speed.
+//
 // # Speed
 //
 // Everything runs on 8-bit RGBA: point ops through 256-entry tables read

@@ -110,7 +110,8 @@ func TestParseErrors(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"none", "autoaugment:imagenet", "randaugment:n=2,m=9,convention=tv",
 		"simaugment:strength=0.5,blur=0.5", "stacked-randaugment", "ops:rotate=30,posterize=4", "ops:fill=0,cutout=3",
-		"autoaugment:cifar10,pixels=abs", "randaugment:m=7,pixels=rel", "stacked-randaugment:pixels=abs"} {
+		"autoaugment:cifar10,pixels=abs", "randaugment:m=7,pixels=rel", "stacked-randaugment:pixels=abs",
+		"corrupt:fog,severity=3", "corrupt:jpeg_compression,severity=05"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

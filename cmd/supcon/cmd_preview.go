@@ -25,7 +25,14 @@ original (fitted into the cell) followed by --views training views (random
 resized crop, flip, policy), under a header naming the policy and seed.
 View k of an image is exactly what 'supcon apply --view k' writes for it.
 Lost views (content gone: a grey-level standard deviation under 2, e.g. the
-whole frame translated out) are outlined in red and counted.`,
+whole frame translated out) are outlined in red and counted.
+
+With --corruptions it draws the ImageNet-C corruptions instead (no --policy):
+for each IMAGE its evaluation view at --size px (centre crop) and a row per
+corruption at severities 1..5, each exactly what 'supcon corrupt --size'
+writes; --zoom magnifies the cells (default: enough to make them 96 px), e.g.
+
+  supcon preview --corruptions --size 32 --out sheet32.png photo.jpg`,
 		Run: runPreview,
 	})
 }
@@ -45,6 +52,8 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 	epoch := fs.Int("epoch", 0, "epoch")
 	size := fs.Int("size", 160, "side of each cell (the views' size) in pixels")
 	out := fs.String("out", "", "output file, .png or .jpg (required)")
+	corruptions := fs.Bool("corruptions", false, "draw every corruption at severities 1..5 instead of a policy's views")
+	zoom := fs.Int("zoom", 0, "with --corruptions: magnification of the cells (0: enough for 96 px)")
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +71,18 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 	}
 	if *size < 16 || *size > 1024 {
 		return usageErrorf("--size %d: want 16..1024", *size)
+	}
+	if *corruptions {
+		if *policy != "" {
+			return usageErrorf("--corruptions draws the corruptions: give no --policy")
+		}
+		if *zoom == 0 {
+			*zoom = max(1, (96+*size-1) / *size)
+		}
+		if *zoom < 1 || *zoom > 16 {
+			return usageErrorf("--zoom %d: want 1..16", *zoom)
+		}
+		return previewCorruptions(s, fs.Args(), *size, *zoom, *seed, *out)
 	}
 	aug, err := augNew(*policy, *size, "random", 3, 0.08)
 	if err != nil {
