@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supcon/supcon/augment"
+	"github.com/supcon/supcon/internal/cputime"
 )
 
 func init() {
@@ -70,7 +71,7 @@ func runBenchAugment(ctx context.Context, s *streams, args []string) error {
 	}
 	runtime.GC()
 	deadline := time.Duration(*seconds * float64(time.Second))
-	start, cpu0 := time.Now(), processCPUTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	n := 0
 	for time.Since(start) < deadline {
 		if err := ctx.Err(); err != nil {
@@ -84,7 +85,7 @@ func runBenchAugment(ctx context.Context, s *streams, args []string) error {
 		}
 	}
 	el := time.Since(start).Seconds()
-	cpu := (processCPUTime() - cpu0).Seconds()
+	cpu := (cputime.Process() - cpu0).Seconds()
 	fmt.Fprintf(s.Out, "policy %s, size %d, %d images from %s: %d views in %.2f s = %.1f images/s per core",
 		aug.Policy(), *size, len(imgs), *dir, n, el, float64(n)/el)
 	if cpu > 0 {
