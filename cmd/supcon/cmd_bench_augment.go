@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/draw"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -128,7 +127,8 @@ func countLostViews(ctx context.Context, aug *augment.Augmenter, imgs []image.Im
 	return lost, total, nil
 }
 
-// augBenchLoadImages decodes every image in dir and converts it to RGBA.
+// augBenchLoadImages decodes every image in dir and converts it to opaque
+// RGBA with augment.ToRGBA, as the benchmarks start from decoded images.
 func augBenchLoadImages(dir string) ([]image.Image, []string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -152,9 +152,7 @@ func augBenchLoadImages(dir string) ([]image.Image, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		rgba := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
-		draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-		imgs = append(imgs, rgba)
+		imgs = append(imgs, augment.ToRGBA(img))
 		names = append(names, filepath.Base(p))
 	}
 	return imgs, names, nil
