@@ -9,9 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/supcon/supcon/internal/cputime"
 )
 
 // photos returns the test photographs (sorted by file name) as RGBA, as
@@ -68,28 +68,19 @@ func benchView(b *testing.B, spec string, size int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		if _, err := a.View(imgs[i%len(imgs)], 1, "bench", i, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "img/s")
 	if cpu > 0 {
 		// On a shared machine the wall clock counts time other processes
 		// held the core; CPU time does not.
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "img/cpu-s")
 	}
-}
-
-// cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // The five workloads of issue 3, in torchvision's convention where it has

@@ -4,8 +4,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/supcon/supcon/trainer/input"
 )
 
 // withCopies turns some images of p (b images of v views) into copies of
@@ -205,35 +203,36 @@ func TestCopiesAllCopies(t *testing.T) {
 	checkFinite(t, "all copies, one view", res, g)
 }
 
-// TestCopiesMatchBatchPositive builds a trainer/input Batch by hand, with
-// copies, and checks that the rows the loss treats as P(i) are exactly those
-// of Batch.Positive, and that A(i) is every row but i and its copies.
-func TestCopiesMatchBatchPositive(t *testing.T) {
+// TestCopiesPositiveSets builds the keys and labels of a class-balanced batch
+// with copies by hand and checks that the rows the loss treats as P(i) are the
+// same-label rows that are other views of i or other images (views of a copy
+// are not positives), and that A(i) is every row but i and its copies.
+// trainer/input's tests check that its Batch.ImageKeys and Batch.Positive
+// describe the same relation.
+func TestCopiesPositiveSets(t *testing.T) {
 	// P = 3 classes × K = 3 images × V = 2 views. Class 10 has one image
 	// three times (images 0, 0, 0), class 20 two images, one doubled, and
 	// class 30 three distinct images.
-	rows := []input.Row{
-		{Label: 10, Image: 0}, {Label: 10, Image: 0, Copy: 1}, {Label: 10, Image: 0, Copy: 2},
-		{Label: 20, Image: 1}, {Label: 20, Image: 2}, {Label: 20, Image: 1, Copy: 1},
-		{Label: 30, Image: 3}, {Label: 30, Image: 4}, {Label: 30, Image: 5},
-	}
-	bt := &input.Batch{P: 3, K: 3, V: 2, Rows: rows}
-	keys := bt.ImageKeys(nil)
-	m := bt.Size()
-	labels := make([]int, m)
-	for i := range labels {
-		labels[i] = int(rows[i%len(rows)].Label)
+	rowLabels := []int{10, 10, 10, 20, 20, 20, 30, 30, 30}
+	rowImages := []int{0, 0, 0, 1, 2, 1, 3, 4, 5}
+	const views = 2
+	b := len(rowLabels)
+	keys := RepeatLabels(rowImages, views)
+	labels := RepeatLabels(rowLabels, views)
+	m := len(keys)
+	positive := func(i, j int) bool {
+		return i != j && labels[i] == labels[j] && (i%b == j%b || keys[i] != keys[j])
 	}
 	for _, kind := range []Kind{SupConOut, SupConIn} {
 		var ws Workspace
-		r, err := Options{Loss: kind, Views: bt.V, ImageKeys: keys}.resolve(m)
+		r, err := Options{Loss: kind, Views: views, ImageKeys: keys}.resolve(m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := ws.indexKeys(keys, labels, m, r); err != nil {
 			t.Fatal(err)
 		}
-		c := &contrastive{kind: kind, m: m, b: m / bt.V, views: bt.V, labels: labels, keys: keys, ws: &ws}
+		c := &contrastive{kind: kind, m: m, b: b, views: views, labels: labels, keys: keys, ws: &ws}
 		c.indexClasses()
 		idx := make([]int32, m)
 		npos := 0
@@ -243,10 +242,10 @@ func TestCopiesMatchBatchPositive(t *testing.T) {
 				got[j] = true
 			}
 			for j := range m {
-				if got[j] != bt.Positive(i, j) {
-					t.Errorf("%v: (%d, %d) positive %v, Batch.Positive %v", kind, i, j, got[j], bt.Positive(i, j))
+				if got[j] != positive(i, j) {
+					t.Errorf("%v: (%d, %d) positive %v, want %v", kind, i, j, got[j], positive(i, j))
 				}
-				copyRow := i%len(rows) != j%len(rows) && rows[i%len(rows)].Image == rows[j%len(rows)].Image
+				copyRow := i%b != j%b && keys[i] == keys[j]
 				if a := c.inA(i, j); a != (j != i && !copyRow) {
 					t.Errorf("%v: (%d, %d) in A %v, want %v", kind, i, j, a, !a)
 				}
@@ -261,8 +260,7 @@ func TestCopiesMatchBatchPositive(t *testing.T) {
 			t.Errorf("%v: %d positive pairs, want %d", kind, npos, want)
 		}
 	}
-	mask := bt.PositiveMask(nil)
-	// The loss on this batch agrees with the oracle whose P(i) is the mask.
+	// The loss on this batch agrees with the oracle, whose P(i) is positive's.
 	p := newProblem(2, 9, 2, 7, 3, true)
 	p.labels = labels
 	o := Options{Views: 2, ImageKeys: keys}
@@ -271,16 +269,16 @@ func TestCopiesMatchBatchPositive(t *testing.T) {
 		_, pp := refSets(i, m, m/2, labels, o)
 		n := 0
 		for j := range m {
-			if mask[i*m+j] {
+			if positive(i, j) {
 				n++
 			}
 		}
 		if n != len(pp) {
-			t.Errorf("anchor %d: oracle has %d positives, the mask %d", i, len(pp), n)
+			t.Errorf("anchor %d: oracle has %d positives, want %d", i, len(pp), n)
 		}
 		for _, j := range pp {
-			if !mask[i*m+j] {
-				t.Errorf("anchor %d: oracle positive %d is not in the mask", i, j)
+			if !positive(i, j) {
+				t.Errorf("anchor %d: oracle positive %d is not a positive", i, j)
 			}
 		}
 	}

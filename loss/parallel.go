@@ -1,9 +1,6 @@
 package loss
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "github.com/supcon/supcon/internal/parallel"
 
 // blockRows is the number of rows a worker takes at a time: its tile holds
 // blockRows × M similarities.
@@ -21,36 +18,7 @@ func colChunk(d int) int {
 // goroutine so that f can use its scratch buffers. Which goroutine takes a
 // block does not matter as long as f writes only the rows of its block.
 func parallelBlocks(workers, n int, f func(w, lo, hi int)) {
-	parallelChunks(workers, n, blockRows, f)
-}
-
-// parallelChunks is parallelBlocks with blocks of chunk rows.
-func parallelChunks(workers, n, chunk int, f func(w, lo, hi int)) {
-	blocks := (n + chunk - 1) / chunk
-	workers = min(workers, blocks)
-	if workers <= 1 {
-		for lo := 0; lo < n; lo += chunk {
-			f(0, lo, min(lo+chunk, n))
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= blocks {
-					return
-				}
-				lo := k * chunk
-				f(w, lo, min(lo+chunk, n))
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Chunks(workers, n, blockRows, f)
 }
 
 // gram fills tile with the raw dot products z_i·z_j for rows i in [lo, hi)

@@ -3,6 +3,8 @@ package loss
 import (
 	"math"
 	"slices"
+
+	"github.com/supcon/supcon/internal/parallel"
 )
 
 // tripletRun holds one triplet computation: squared distances
@@ -164,7 +166,7 @@ func (t *tripletRun) all(g []float32, workers int) Result {
 	clear(g)
 	for lo := 0; lo < t.anchors; lo += blockRows {
 		hi := min(lo+blockRows, t.anchors)
-		parallelChunks(workers, hi-lo, 1, func(w, r0, r1 int) {
+		parallel.Chunks(workers, hi-lo, 1, func(w, r0, r1 int) {
 			buf := &t.bufs[w]
 			for r := r0; r < r1; r++ {
 				i := lo + r

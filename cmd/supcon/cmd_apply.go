@@ -70,7 +70,7 @@ func runApply(ctx context.Context, s *streams, args []string) error {
 	}
 	plan := aug.Plan(img.Bounds(), *seed, *id, *view, *epoch)
 	res := aug.Render(img, plan)
-	if err := augWriteImage(out, res); err != nil {
+	if err := augWriteImage(ctx, out, res); err != nil {
 		return err
 	}
 	b := img.Bounds()

@@ -1,9 +1,11 @@
 package main
 
 import (
-	"errors"
+	"bytes"
+	"context"
 	"fmt"
 	"image"
+	_ "image/gif"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -11,7 +13,8 @@ import (
 	"strings"
 
 	_ "golang.org/x/image/webp" // decode WebP inputs too
-	_ "image/gif"
+
+	"github.com/supcon/supcon/internal/storage"
 )
 
 // augReadImage decodes the image file at path (any format Go decodes:
@@ -40,28 +43,22 @@ func augImageFormat(path string) (string, error) {
 	return "", fmt.Errorf("output %s: unknown extension %q (use .png, .jpg or .jpeg)", path, filepath.Ext(path))
 }
 
-// augWriteImage encodes img to path as PNG or JPEG (quality 95) by its
-// extension, through a temporary file renamed into place.
-func augWriteImage(path string, img image.Image) error {
+// augWriteImage encodes img to path (local or gs://) as PNG or JPEG
+// (quality 95) by its extension, with storage.WriteFile: readers never see a
+// partial image.
+func augWriteImage(ctx context.Context, path string, img image.Image) error {
 	format, err := augImageFormat(path)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
+	var buf bytes.Buffer
 	if format == "png" {
-		err = png.Encode(tmp, img)
+		err = png.Encode(&buf, img)
 	} else {
-		err = jpeg.Encode(tmp, img, &jpeg.Options{Quality: 95})
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95})
 	}
 	if err != nil {
-		return errors.Join(fmt.Errorf("encode %s: %w", path, err), tmp.Close())
+		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return storage.WriteFile(ctx, path, buf.Bytes())
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -16,37 +16,24 @@ import (
 // 3 shards and returns the manifest's name.
 func writeBatchesDataset(t *testing.T, classes, per int) string {
 	t.Helper()
-	ctx := context.Background()
-	prefix := filepath.Join(t.TempDir(), "toy")
-	w, err := shards.NewDatasetWriter(prefix, 3, shards.None)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
 	counts := map[string]int64{}
 	for c := 0; c < classes; c++ {
 		names = append(names, fmt.Sprintf("class%d", c))
 		counts[names[c]] = int64(per)
 	}
+	var recs []*shards.Multiview
 	for i := 0; i < classes*per; i++ {
-		id := fmt.Sprintf("img%03d", i)
-		m := &shards.Multiview{ID: id, Label: int64(i % classes), ClassText: names[i%classes],
+		m := &shards.Multiview{ID: fmt.Sprintf("img%03d", i), Label: int64(i % classes), ClassText: names[i%classes],
 			Format: shards.FormatRaw, Height: 2, Width: 2, Channels: 1, Policy: "none"}
 		for v := 0; v < 4; v++ {
 			m.Views = append(m.Views, []byte{byte(i), byte(v), 1, 2})
 		}
-		data, err := m.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(ctx, shards.ShardOf(id, 3), data); err != nil {
-			t.Fatal(err)
-		}
+		recs = append(recs, m)
 	}
-	if _, err := w.Finalize(ctx, names, shards.Manifest{Views: 4, Classes: names, ClassCounts: counts}); err != nil {
-		t.Fatal(err)
-	}
-	return shards.ManifestPath(prefix)
+	d := datasettest.Dataset{Prefix: filepath.Join(t.TempDir(), "toy"), Shards: 3, Classes: names,
+		Manifest: shards.Manifest{Views: 4, Classes: names, ClassCounts: counts}}
+	return d.MustWrite(t, recs)
 }
 
 // parseBatches decodes the command's output lines.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/draw"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/supcon/supcon/augment"
+	"github.com/supcon/supcon/internal/cputime"
 )
 
 func init() {
@@ -70,7 +70,7 @@ func runBenchAugment(ctx context.Context, s *streams, args []string) error {
 	}
 	runtime.GC()
 	deadline := time.Duration(*seconds * float64(time.Second))
-	start, cpu0 := time.Now(), processCPUTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	n := 0
 	for time.Since(start) < deadline {
 		if err := ctx.Err(); err != nil {
@@ -84,7 +84,7 @@ func runBenchAugment(ctx context.Context, s *streams, args []string) error {
 		}
 	}
 	el := time.Since(start).Seconds()
-	cpu := (processCPUTime() - cpu0).Seconds()
+	cpu := (cputime.Process() - cpu0).Seconds()
 	fmt.Fprintf(s.Out, "policy %s, size %d, %d images from %s: %d views in %.2f s = %.1f images/s per core",
 		aug.Policy(), *size, len(imgs), *dir, n, el, float64(n)/el)
 	if cpu > 0 {
@@ -127,7 +127,8 @@ func countLostViews(ctx context.Context, aug *augment.Augmenter, imgs []image.Im
 	return lost, total, nil
 }
 
-// augBenchLoadImages decodes every image in dir and converts it to RGBA.
+// augBenchLoadImages decodes every image in dir and converts it to opaque
+// RGBA with augment.ToRGBA, as the benchmarks start from decoded images.
 func augBenchLoadImages(dir string) ([]image.Image, []string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -151,9 +152,7 @@ func augBenchLoadImages(dir string) ([]image.Image, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		rgba := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
-		draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-		imgs = append(imgs, rgba)
+		imgs = append(imgs, augment.ToRGBA(img))
 		names = append(names, filepath.Base(p))
 	}
 	return imgs, names, nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,35 +8,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
 )
 
 // makeDataset writes a 2-shard dataset of 6 raw multiview records.
 func makeDataset(t *testing.T) (prefix string) {
 	t.Helper()
-	ctx := context.Background()
-	prefix = filepath.Join(t.TempDir(), "train")
-	d, err := shards.NewDatasetWriter(prefix, 2, shards.None)
-	if err != nil {
-		t.Fatal(err)
-	}
 	classes := []string{"cat", "dog"}
+	var recs []*shards.Multiview
 	for i := 0; i < 6; i++ {
-		m := &shards.Multiview{ID: fmt.Sprintf("img%d", i), Label: int64(i % 2), ClassText: classes[i%2],
+		recs = append(recs, &shards.Multiview{ID: fmt.Sprintf("img%d", i), Label: int64(i % 2), ClassText: classes[i%2],
 			Views: [][]byte{{1, 2, 3, 4}, {5, 6, 7, 8}}, Format: shards.FormatRaw, Height: 2, Width: 2, Channels: 1,
-			Policy: "randaugment:n=2,m=9", Seed: 3, Epoch: 0}
-		data, err := m.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Write(ctx, i%2, data); err != nil {
-			t.Fatal(err)
-		}
+			Policy: "randaugment:n=2,m=9", Seed: 3, Epoch: 0})
 	}
-	if _, err := d.Finalize(ctx, classes, shards.Manifest{Views: 2, Policy: "randaugment:n=2,m=9", Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	return prefix
+	d := datasettest.Dataset{Prefix: filepath.Join(t.TempDir(), "train"), Shards: 2, Classes: classes,
+		Manifest: shards.Manifest{Views: 2, Policy: "randaugment:n=2,m=9", Seed: 3},
+		Shard:    func(i int, _ *shards.Multiview) int { return i % 2 }}
+	d.MustWrite(t, recs)
+	return d.Prefix
 }
 
 func TestInspectSummary(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/supcon/supcon/internal/cputime"
 	"github.com/supcon/supcon/loss"
 )
 
@@ -75,7 +76,7 @@ func runBenchLoss(ctx context.Context, s *streams, args []string) error {
 	runtime.ReadMemStats(&after)
 	first := after.TotalAlloc - before.TotalAlloc
 	times := make([]float64, 0, *runs)
-	cpu0 := processCPUTime()
+	cpu0 := cputime.Process()
 	runtime.ReadMemStats(&before)
 	var res loss.Result
 	for range *runs {
@@ -89,7 +90,7 @@ func runBenchLoss(ctx context.Context, s *streams, args []string) error {
 		times = append(times, float64(time.Since(t0).Microseconds())/1000)
 	}
 	runtime.ReadMemStats(&after)
-	cpu := (processCPUTime() - cpu0).Seconds() * 1000 / float64(*runs)
+	cpu := (cputime.Process() - cpu0).Seconds() * 1000 / float64(*runs)
 	steady := float64(after.TotalAlloc-before.TotalAlloc) / float64(*runs)
 	slices.Sort(times)
 	workers := o.Workers

@@ -125,7 +125,7 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 			}
 		}
 	}
-	if err := augWriteImage(*out, sheet); err != nil {
+	if err := augWriteImage(ctx, *out, sheet); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "%s: %dx%d, %d images x (original + %d views), policy %s\n",

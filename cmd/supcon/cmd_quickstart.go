@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/supcon/supcon/internal/quickstart"
 	"github.com/supcon/supcon/pipelines"
+	"github.com/supcon/supcon/quickstart"
 )
 
 func init() {

@@ -24,14 +24,13 @@ package curves
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -39,6 +38,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/supcon/supcon/internal/storage"
 )
 
 // Point is one training step's record.
@@ -308,36 +309,16 @@ func drawPNG(w io.Writer, width, height int, top, mon, bot *plot.Plot, withLR bo
 	return nil
 }
 
-// WriteFile renders pts to a PNG file at path, creating its directory. It
-// writes a temporary file beside it and renames it, so a reader never sees a
-// half-written image.
-func WriteFile(path string, pts []Point, opt Options) error {
+// WriteFile renders pts to a PNG file at name (local or gs://) with
+// storage.WriteFile, which writes a temporary file beside it and renames it,
+// so a reader never sees a half-written image.
+func WriteFile(ctx context.Context, name string, pts []Point, opt Options) error {
 	var buf bytes.Buffer
 	if err := Render(&buf, pts, opt); err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := storage.WriteFile(ctx, name, buf.Bytes()); err != nil {
 		return fmt.Errorf("curves: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("curves: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(buf.Bytes())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("curves: writing %s: %w", path, err)
 	}
 	return nil
 }

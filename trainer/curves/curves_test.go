@@ -2,6 +2,7 @@ package curves
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -226,7 +227,7 @@ func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run", "loss.png")
 	pts := synthetic(3, 20)
-	if err := WriteFile(path, pts, Options{}); err != nil {
+	if err := WriteFile(context.Background(), path, pts, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -240,7 +241,7 @@ func TestWriteFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("%d files in the directory, want only loss.png", len(entries))
 	}
-	if err := WriteFile(filepath.Join(dir, "empty.png"), nil, Options{}); !errors.Is(err, ErrNoPoints) {
+	if err := WriteFile(context.Background(), filepath.Join(dir, "empty.png"), nil, Options{}); !errors.Is(err, ErrNoPoints) {
 		t.Errorf("WriteFile with no points: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "empty.png")); !os.IsNotExist(err) {
@@ -255,7 +256,7 @@ func TestSample(t *testing.T) {
 	if path == "" {
 		t.Skip("set CURVES_SAMPLE=/path/to/sample.png to write a sample")
 	}
-	if err := WriteFile(path, synthetic(30, 60), Options{Title: "SupCon (synthetic)"}); err != nil {
+	if err := WriteFile(context.Background(), path, synthetic(30, 60), Options{Title: "SupCon (synthetic)"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supcon/supcon/internal/cputime"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -68,7 +69,7 @@ func BenchmarkBatcher(b *testing.B) {
 				b.Fatal(err)
 			}
 			views := 0
-			start, cpu := time.Now(), cpuTime()
+			start, cpu := time.Now(), cputime.Process()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				batch, err := bt.Next()
@@ -79,7 +80,7 @@ func BenchmarkBatcher(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(views)/time.Since(start).Seconds(), "views/s")
-			if used := cpuTime() - cpu; used > 0 {
+			if used := cputime.Process() - cpu; used > 0 {
 				// Views per second of CPU used by the whole process: what
 				// one free core delivers, whatever else the machine runs.
 				b.ReportMetric(float64(views)/used.Seconds(), "views/cpu-s")

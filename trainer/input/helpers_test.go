@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -113,11 +114,6 @@ func (s dataSpec) write(t testing.TB, dir string) (string, map[string]int64) {
 	if strings.HasPrefix(dir, "gs://") {
 		prefix = dir + "/data"
 	}
-	ctx := context.Background()
-	w, err := shards.NewDatasetWriter(prefix, s.shards*s.epochs, s.comp)
-	if err != nil {
-		t.Fatal(err)
-	}
 	labels := map[string]int64{}
 	var ids []string
 	for c, n := range s.counts {
@@ -133,26 +129,21 @@ func (s dataSpec) write(t testing.TB, dir string) (string, map[string]int64) {
 		classes = append(classes, fmt.Sprintf("class%02d", c))
 		counts[classes[c]] = int64(n)
 	}
+	var recs []*shards.Multiview
 	for e := 0; e < s.epochs; e++ {
 		for _, id := range ids {
 			var c, i int
 			fmt.Sscanf(id, "c%02d/%05d", &c, &i)
 			m := s.record(t, c, i)
 			m.Epoch = int64(e)
-			data, err := m.Marshal()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Write(ctx, e*s.shards+shards.ShardOf(id, s.shards), data); err != nil {
-				t.Fatal(err)
-			}
+			recs = append(recs, m)
 		}
 	}
-	_, err = w.Finalize(ctx, classes, shards.Manifest{Views: s.views, ViewFormat: s.format, Height: s.size,
-		Width: s.size, Channels: s.channels, Classes: classes, ClassCounts: counts, Policy: "none", Seed: 1, Epochs: s.epochs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := datasettest.Dataset{Prefix: prefix, Shards: s.shards * s.epochs, Compression: s.comp, Classes: classes,
+		Manifest: shards.Manifest{Views: s.views, ViewFormat: s.format, Height: s.size, Width: s.size, Channels: s.channels,
+			Classes: classes, ClassCounts: counts, Policy: "none", Seed: 1, Epochs: s.epochs},
+		Shard: func(_ int, m *shards.Multiview) int { return int(m.Epoch)*s.shards + shards.ShardOf(m.ID, s.shards) }}
+	d.MustWrite(t, recs)
 	return prefix, labels
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
+
+	"github.com/supcon/supcon/pipelines"
 )
 
 func TestMain(m *testing.M) {
@@ -19,41 +21,44 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestWriteMNISTSubsetIsBalanced(t *testing.T) {
-	src, err := LocateMNIST(context.Background(), "")
+// TestMNISTSubsetIsBalanced locates MNIST and writes the subset the
+// quickstart trains on, through the pipeline's mnist: source.
+func TestMNISTSubsetIsBalanced(t *testing.T) {
+	ctx := context.Background()
+	src, err := LocateMNIST(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	n, err := WriteMNISTSubset(src, dst, "t10k", 7)
+	n, err := pipelines.Source{Kind: pipelines.MNIST, Path: src, Split: "test"}.WriteSubset(ctx, dst, 7)
 	if err != nil || n != 70 {
 		t.Fatalf("wrote %d images: %v", n, err)
 	}
-	labels, err := readIdx(filepath.Join(dst, "t10k-labels-idx1-ubyte"))
+	labels, err := os.ReadFile(filepath.Join(dst, "t10k-labels-idx1-ubyte"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	images, err := readIdx(filepath.Join(dst, "t10k-images-idx3-ubyte"))
+	images, err := os.ReadFile(filepath.Join(dst, "t10k-images-idx3-ubyte"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(labels) != 8+70 || len(images) != 16+70*28*28 {
+		t.Fatalf("labels file of %d bytes, images file of %d", len(labels), len(images))
 	}
 	count := map[byte]int{}
-	for _, l := range labels.data {
+	for _, l := range labels[8:] {
 		count[l]++
 	}
-	if len(count) != 10 || images.dims[0] != 70 || images.dims[1] != 28 || images.dims[2] != 28 {
-		t.Fatalf("classes %v, images %v", count, images.dims)
-	}
-	for d, c := range count {
-		if c != 7 {
-			t.Fatalf("digit %d: %d images", d, c)
+	for d := range byte(10) {
+		if count[d] != 7 {
+			t.Fatalf("digit %d: %d images (%v)", d, count[d], count)
 		}
 	}
 	// MNIST's first test digit is a 7.
-	if labels.data[0] != 7 {
-		t.Fatalf("first label %d", labels.data[0])
+	if labels[8] != 7 {
+		t.Fatalf("first label %d", labels[8])
 	}
-	if _, err := LocateMNIST(context.Background(), t.TempDir()); err == nil {
+	if _, err := LocateMNIST(ctx, t.TempDir()); err == nil {
 		t.Fatal("an empty folder passed for MNIST")
 	}
 }

@@ -1,15 +1,15 @@
 //go:build unix
 
-package main
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPUTime returns the user+system CPU time this process has used,
-// for the bench commands' per-CPU-second figures.
-func processCPUTime() time.Duration {
+// Process returns the user+system CPU time this process has used so far, or
+// 0 where it is not available (then report wall-clock figures only).
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -107,10 +107,12 @@ func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, erro
 		return nil, err
 	}
 	sub := filepath.Join(o.Out, "mnist")
-	if rep.TrainImages, err = WriteMNISTSubset(src, sub, "train", o.TrainPerClass); err != nil {
+	full := pipelines.Source{Kind: pipelines.MNIST, Path: src, Split: "train"}
+	if rep.TrainImages, err = full.WriteSubset(ctx, sub, o.TrainPerClass); err != nil {
 		return nil, err
 	}
-	if rep.TestImages, err = WriteMNISTSubset(src, sub, "t10k", o.TestPerClass); err != nil {
+	full.Split = "test"
+	if rep.TestImages, err = full.WriteSubset(ctx, sub, o.TestPerClass); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(log, "1/4 data: MNIST from %s; subset of %d training and %d test digits in %s\n", src, rep.TrainImages, rep.TestImages, sub)
