@@ -3,6 +3,8 @@ package augment
 import (
 	"fmt"
 	"testing"
+
+	"github.com/supcon/supcon/internal/cputime"
 )
 
 // BenchmarkCorrupt measures each corruption at severity 3 on a photograph
@@ -16,13 +18,13 @@ func BenchmarkCorrupt(b *testing.B) {
 			op := Corruption{Name: name, Severity: 3, Seed: 1}
 			dst := newRGBA(side, side)
 			b.Run(fmt.Sprintf("%s/%d", name, side), func(b *testing.B) {
-				cpu0 := cpuTime()
+				cpu0 := cputime.Process()
 				for i := 0; b.Loop(); i++ {
 					op.Seed = uint64(i)
 					op.apply(dst, img)
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
-				if cpu := cpuTime() - cpu0; cpu > 0 {
+				if cpu := cputime.Process() - cpu0; cpu > 0 {
 					b.ReportMetric(float64(b.N)/cpu.Seconds(), "img/cpu-s")
 				}
 			})

@@ -71,7 +71,7 @@ func runCorrupt(ctx context.Context, s *streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := augWriteImage(out, res); err != nil {
+	if err := augWriteImage(ctx, out, res); err != nil {
 		return err
 	}
 	b := res.Bounds()

@@ -82,7 +82,7 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 		if *zoom < 1 || *zoom > 16 {
 			return usageErrorf("--zoom %d: want 1..16", *zoom)
 		}
-		return previewCorruptions(s, fs.Args(), *size, *zoom, *seed, *out)
+		return previewCorruptions(ctx, s, fs.Args(), *size, *zoom, *seed, *out)
 	}
 	aug, err := augNew(*policy, *size, "random", 3, 0.08)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -18,7 +19,7 @@ const pvCorruptLabel = 130
 // makes it) in the first column, then every corruption (a row each) at
 // severities 1..5, each cell magnified zoom times (nearest neighbour) so
 // that 32 px views can be seen.
-func previewCorruptions(s *streams, paths []string, size, zoom int, seed int64, out string) error {
+func previewCorruptions(ctx context.Context, s *streams, paths []string, size, zoom int, seed int64, out string) error {
 	names := augment.Corruptions()
 	cellSide := size * zoom
 	cell := cellSide + pvGap
@@ -63,7 +64,7 @@ func previewCorruptions(s *streams, paths []string, size, zoom int, seed int64, 
 			}
 		}
 	}
-	if err := augWriteImage(out, sheet); err != nil {
+	if err := augWriteImage(ctx, out, sheet); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "%s: %dx%d, %d images x %d corruptions x (clean + severities 1..%d) at %d px, shown x%d\n",
