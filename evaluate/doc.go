@@ -15,4 +15,13 @@
 // with its reliability diagram. KNN classifies by the votes of the nearest
 // training features (cosine similarity), and Retrieval gives
 // pytorch-metric-learning's precision@1, R-precision and MAP@R.
+//
+// Eval scores a run on test data (a SupCon run through its linear probe, a
+// cross-entropy run through its own head), clean and under the corruptions
+// of package augment made on the fly, and writes report.json, report.md,
+// report.html and predictions.jsonl (what `supcon eval` does). KNNMonitor
+// plugs kNN top-1 into trainer.Config.Monitor, measured after every epoch.
+// Compare lays runs and evaluations side by side in the paper's layout
+// (`supcon compare`). Training, the probe and Eval write TensorBoard event
+// files through package trainer/run/tfevents.
 package evaluate

@@ -32,7 +32,9 @@ figures (precision@1, R-precision, MAP@R).
 
 It writes into --out: report.json, report.md, report.html (one page, images
 embedded) and predictions.jsonl (id, label, top-5 classes with
-probabilities, per corruption and severity). See docs/evaluation.md.`,
+probabilities, per corruption and severity), and a TensorBoard event file
+(eval/ tags, the severity as the step; see docs/tensorboard.md). See
+docs/evaluation.md.`,
 		Run: runEval,
 	})
 }
@@ -91,7 +93,7 @@ func runEval(ctx context.Context, s *streams, args []string) error {
 	if err := rep.WriteText(s.Out); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(s.Out, "wrote %s/{%s,%s,%s,%s}\n", strings.TrimRight(out, "/"),
+	_, err = fmt.Fprintf(s.Out, "wrote %s/{%s,%s,%s,%s,events.out.tfevents.*}\n", strings.TrimRight(out, "/"),
 		evaluate.ReportJSON, evaluate.ReportMarkdown, evaluate.ReportHTML, evaluate.PredictionsFile)
 	return err
 }

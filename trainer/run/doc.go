@@ -2,7 +2,7 @@
 // evaluations keep their files, local or on gs://.
 //
 //	config.json            the run's record: settings and what was found in the data (Record)
-//	metrics.jsonl          a line per training step (Metric)
+//	metrics.jsonl          a line per training step (Metric), and a monitor line per epoch with Config.Monitor
 //	checkpoints/           step-NNNNNNNNN.ckpt (Checkpoint), newest last
 //	loss.png               the loss curve, redrawn at each checkpoint
 //	summary.json           what the last training session reported
