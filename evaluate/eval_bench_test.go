@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 )
 
@@ -14,8 +14,8 @@ import (
 // and reports images scored per second.
 func BenchmarkEval(b *testing.B) {
 	tmp := b.TempDir()
-	data := datasettest.WriteSquares(b, filepath.Join(tmp, "train"), 64, 4, 16, 2, 4)
-	test := datasettest.WriteSquares(b, filepath.Join(tmp, "test"), 256, 4, 16, 1, 5)
+	data := shardstest.WriteSquares(b, filepath.Join(tmp, "train"), 64, 4, 16, 2, 4)
+	test := shardstest.WriteSquares(b, filepath.Join(tmp, "test"), 256, 4, 16, 1, 5)
 	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)
 	cfg.Epochs = 1

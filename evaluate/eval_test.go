@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 )
 
@@ -22,8 +22,8 @@ import (
 // image; report.md and report.html hold the summary table.
 func TestEvalReportsAgreeWithPredictions(t *testing.T) {
 	tmp := t.TempDir()
-	data := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 48, 4, 8, 2, 4)
-	test := datasettest.WriteSquares(t, filepath.Join(tmp, "test"), 24, 4, 8, 1, 5)
+	data := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 48, 4, 8, 2, 4)
+	test := shardstest.WriteSquares(t, filepath.Join(tmp, "test"), 24, 4, 8, 1, 5)
 	for _, kind := range []loss.Kind{loss.SupConOut, loss.CrossEntropy} {
 		t.Run(kind.String(), func(t *testing.T) {
 			dir := filepath.Join(tmp, "run-"+kind.String())
@@ -192,8 +192,8 @@ func checkAgainstPredictions(t *testing.T, path string, rep *Report, images, con
 // however many conditions read the damaged shard.
 func TestEvalCountsSkippedDamageOnce(t *testing.T) {
 	tmp := t.TempDir()
-	data := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
-	test := datasettest.WriteSquares(t, filepath.Join(tmp, "test"), 40, 4, 8, 1, 5)
+	data := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
+	test := shardstest.WriteSquares(t, filepath.Join(tmp, "test"), 40, 4, 8, 1, 5)
 	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)
 	cfg.Model, cfg.Epochs, cfg.Loss = "mlp", 1, loss.CrossEntropy

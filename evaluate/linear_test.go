@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/run"
 	"github.com/supcon/supcon/trainer/run/tfevents"
@@ -14,8 +14,8 @@ import (
 
 func TestLinearOnFrozenEncoder(t *testing.T) {
 	tmp := t.TempDir()
-	data := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 96, 6, 8, 2, 4)
-	val := datasettest.WriteSquares(t, filepath.Join(tmp, "val"), 60, 6, 8, 1, 5)
+	data := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 96, 6, 8, 2, 4)
+	val := shardstest.WriteSquares(t, filepath.Join(tmp, "val"), 60, 6, 8, 1, 5)
 	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)
 	cfg.Epochs = 6

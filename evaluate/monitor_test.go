@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/run"
 )
@@ -16,8 +16,8 @@ import (
 // other data between epochs changes nothing of the training.
 func TestKNNMonitor(t *testing.T) {
 	tmp := t.TempDir()
-	data := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 64, 4, 8, 2, 4)
-	val := datasettest.WriteSquares(t, filepath.Join(tmp, "val"), 32, 4, 8, 1, 5)
+	data := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 64, 4, 8, 2, 4)
+	val := shardstest.WriteSquares(t, filepath.Join(tmp, "val"), 32, 4, 8, 1, 5)
 	cfg := toyConfig(data)
 	cfg.Epochs = 3
 	plain := filepath.Join(tmp, "plain")

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/run"
 )
@@ -18,8 +18,8 @@ import (
 // text and linear.json; a clean evaluation's report has no such field.
 func TestLinearReportsSkippedDamage(t *testing.T) {
 	tmp := t.TempDir()
-	data := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 48, 4, 8, 2, 4)
-	val := datasettest.WriteSquares(t, filepath.Join(tmp, "val"), 40, 4, 8, 1, 5)
+	data := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 48, 4, 8, 2, 4)
+	val := shardstest.WriteSquares(t, filepath.Join(tmp, "val"), 40, 4, 8, 1, 5)
 	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)
 	cfg.Model, cfg.Epochs = "mlp", 1

@@ -3,8 +3,8 @@ package trainer
 import (
 	"bytes"
 	"context"
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/loss"
+	"github.com/supcon/supcon/shards/shardstest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +15,7 @@ import (
 )
 
 func TestTrainRejectsBadSettings(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 32, 4, 8, 2, 7)
+	data := shardstest.WriteSquares(t, t.TempDir(), 32, 4, 8, 2, 7)
 	cases := []struct {
 		name string
 		edit func(*Config)
@@ -51,7 +51,7 @@ func TestTrainRejectsBadSettings(t *testing.T) {
 // images/(P·K)) it still ends at the last step, and every epoch ends with a
 // checkpoint.
 func TestScheduleAndCheckpointsFollowEpochs(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 200, 20, 8, 2, 9)
+	data := shardstest.WriteSquares(t, t.TempDir(), 200, 20, 8, 2, 9)
 	dir := t.TempDir()
 	cfg := toyConfig(data)
 	cfg.Model, cfg.P, cfg.K, cfg.Epochs, cfg.LR = "mlp", 4, 8, 2, 0.1
@@ -111,7 +111,7 @@ func TestScheduleAndCheckpointsFollowEpochs(t *testing.T) {
 // Resuming when the newest checkpoint is damaged falls back to the one
 // before, sets the damaged one aside, and still ends as an unbroken run.
 func TestResumePastDamagedCheckpoint(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 32, 4, 8, 2, 10)
+	data := shardstest.WriteSquares(t, t.TempDir(), 32, 4, 8, 2, 10)
 	cfg := toyConfig(data)
 	cfg.Model, cfg.CheckpointEvery = "mlp", 2
 	whole := t.TempDir()

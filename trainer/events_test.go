@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer/run"
 	"github.com/supcon/supcon/trainer/run/tfevents"
 )
@@ -44,7 +44,7 @@ func checkEventsMatchMetrics(t *testing.T, dir string) {
 // figures land in metrics.jsonl, the event files and the summary, and a run
 // stopped mid-epoch and resumed records the same as one that never stopped.
 func TestMonitorAfterEachEpoch(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 3)
+	data := shardstest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 3)
 	cfg := toyConfig(data)
 	var calls []EpochEnd
 	cfg.Monitor = func(ctx context.Context, e EpochEnd) (map[string]float64, error) {

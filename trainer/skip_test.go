@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer/run"
 )
 
@@ -18,7 +18,7 @@ import (
 // for a run that stopped and resumed as for one that did not; a clean run's
 // lines carry none of it.
 func TestSkippedDamageIsReported(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 11)
+	data := shardstest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 11)
 	damaged := t.TempDir()
 	for _, f := range []string{"toy.manifest.json", "toy.labels.txt"} {
 		if b, err := os.ReadFile(filepath.Join(filepath.Dir(data), f)); err == nil {

@@ -3,8 +3,8 @@ package trainer
 import (
 	"context"
 	"errors"
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/loss"
+	"github.com/supcon/supcon/shards/shardstest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -57,7 +57,7 @@ func finalParams(t *testing.T, dir string) map[string][]float32 {
 }
 
 func TestTrainLossDecreases(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 96, 6, 8, 2, 1)
+	data := shardstest.WriteSquares(t, t.TempDir(), 96, 6, 8, 2, 1)
 	for _, tc := range []struct {
 		model string
 		loss  loss.Kind
@@ -101,7 +101,7 @@ func mean(v []float64) float64 {
 // TestTrainReproducible: the same data, settings and seed give the same
 // losses and weights bit for bit, on 1 core or 2.
 func TestTrainReproducible(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 2)
+	data := shardstest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 2)
 	cfg := toyConfig(data)
 	var runs []string
 	for _, procs := range []int{1, 2, 1} {
@@ -129,7 +129,7 @@ func TestTrainReproducible(t *testing.T) {
 // TestResumeEquivalence: a run stopped and resumed gives the same losses and
 // final weights as one that never stopped.
 func TestResumeEquivalence(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 3)
+	data := shardstest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 3)
 	cfg := toyConfig(data)
 	cfg.Model = "resnet-small"
 	cfg.Optimizer = "adam"
@@ -176,7 +176,7 @@ func TestResumeEquivalence(t *testing.T) {
 // step reached, and resuming from there finishes exactly as an uninterrupted
 // run, also when the checkpoint interval is not a divisor of the epoch.
 func TestInterruptAndResume(t *testing.T) {
-	data := datasettest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 6)
+	data := shardstest.WriteSquares(t, t.TempDir(), 64, 4, 8, 2, 6)
 	cfg := toyConfig(data)
 	cfg.CheckpointEvery = 3
 	whole := t.TempDir()

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 )
 
 // writeBatchesDataset writes classes × per images of 4 raw 2×2 gray views in
@@ -31,7 +31,7 @@ func writeBatchesDataset(t *testing.T, classes, per int) string {
 		}
 		recs = append(recs, m)
 	}
-	d := datasettest.Dataset{Prefix: filepath.Join(t.TempDir(), "toy"), Shards: 3, Classes: names,
+	d := shardstest.Dataset{Prefix: filepath.Join(t.TempDir(), "toy"), Shards: 3, Classes: names,
 		Manifest: shards.Manifest{Views: 4, Classes: names, ClassCounts: counts}}
 	return d.MustWrite(t, recs)
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 )
 
 // makeDataset writes a 2-shard dataset of 6 raw multiview records.
@@ -22,7 +22,7 @@ func makeDataset(t *testing.T) (prefix string) {
 			Views: [][]byte{{1, 2, 3, 4}, {5, 6, 7, 8}}, Format: shards.FormatRaw, Height: 2, Width: 2, Channels: 1,
 			Policy: "randaugment:n=2,m=9", Seed: 3, Epoch: 0})
 	}
-	d := datasettest.Dataset{Prefix: filepath.Join(t.TempDir(), "train"), Shards: 2, Classes: classes,
+	d := shardstest.Dataset{Prefix: filepath.Join(t.TempDir(), "train"), Shards: 2, Classes: classes,
 		Manifest: shards.Manifest{Views: 2, Policy: "randaugment:n=2,m=9", Seed: 3},
 		Shard:    func(i int, _ *shards.Multiview) int { return i % 2 }}
 	d.MustWrite(t, recs)

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 )
 
 // dataSpec describes a synthetic dataset for tests and benchmarks.
@@ -139,7 +139,7 @@ func (s dataSpec) write(t testing.TB, dir string) (string, map[string]int64) {
 			recs = append(recs, m)
 		}
 	}
-	d := datasettest.Dataset{Prefix: prefix, Shards: s.shards * s.epochs, Compression: s.comp, Classes: classes,
+	d := shardstest.Dataset{Prefix: prefix, Shards: s.shards * s.epochs, Compression: s.comp, Classes: classes,
 		Manifest: shards.Manifest{Views: s.views, ViewFormat: s.format, Height: s.size, Width: s.size, Channels: s.channels,
 			Classes: classes, ClassCounts: counts, Policy: "none", Seed: 1, Epochs: s.epochs},
 		Shard: func(_ int, m *shards.Multiview) int { return int(m.Epoch)*s.shards + shards.ShardOf(m.ID, s.shards) }}

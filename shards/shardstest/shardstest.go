@@ -1,11 +1,11 @@
-// Package datasettest builds small sharded datasets for tests, as
+// Package shardstest builds small sharded datasets for tests, as
 // net/http/httptest builds servers: records go through the shards package's
 // DatasetWriter into shards, the labels file and the manifest, so a test
 // reads them exactly as it would read a dataset the pipeline wrote.
 //
 // Dataset.Write takes records the test makes itself; Squares makes a toy
 // dataset that a small encoder can learn.
-package datasettest
+package shardstest
 
 import (
 	"context"
@@ -42,23 +42,23 @@ func (d Dataset) Write(ctx context.Context, records []*shards.Multiview) (string
 	n := max(d.Shards, 1)
 	w, err := shards.NewDatasetWriter(d.Prefix, n, d.Compression)
 	if err != nil {
-		return "", fmt.Errorf("datasettest: %w", err)
+		return "", fmt.Errorf("shardstest: %w", err)
 	}
 	for i, m := range records {
 		data, err := m.Marshal()
 		if err != nil {
-			return "", fmt.Errorf("datasettest: record %d (%s): %w", i, m.ID, err)
+			return "", fmt.Errorf("shardstest: record %d (%s): %w", i, m.ID, err)
 		}
 		s := shards.ShardOf(m.ID, n)
 		if d.Shard != nil {
 			s = d.Shard(i, m)
 		}
 		if err := w.Write(ctx, s, data); err != nil {
-			return "", fmt.Errorf("datasettest: record %d (%s): %w", i, m.ID, err)
+			return "", fmt.Errorf("shardstest: record %d (%s): %w", i, m.ID, err)
 		}
 	}
 	if _, err := w.Finalize(ctx, d.Classes, d.Manifest); err != nil {
-		return "", fmt.Errorf("datasettest: %w", err)
+		return "", fmt.Errorf("shardstest: %w", err)
 	}
 	return shards.ManifestPath(d.Prefix), nil
 }

@@ -1,4 +1,4 @@
-package datasettest
+package shardstest
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func TestWriteOwnShard(t *testing.T) {
 		}
 	}
 	bad := Dataset{Prefix: filepath.Join(dir, "bad")}
-	if _, err := bad.Write(context.Background(), []*shards.Multiview{{ID: "", Views: nil}}); err == nil || !strings.HasPrefix(err.Error(), "datasettest: ") {
+	if _, err := bad.Write(context.Background(), []*shards.Multiview{{ID: "", Views: nil}}); err == nil || !strings.HasPrefix(err.Error(), "shardstest: ") {
 		t.Errorf("an empty record: error %v", err)
 	}
 }

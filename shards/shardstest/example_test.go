@@ -1,4 +1,4 @@
-package datasettest_test
+package shardstest_test
 
 import (
 	"context"
@@ -7,20 +7,20 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 )
 
 // Write a toy dataset of 8 images in 2 classes, 2 views each, into 2 shards,
 // and read its manifest back.
 func ExampleDataset_Write() {
-	dir, err := os.MkdirTemp("", "datasettest")
+	dir, err := os.MkdirTemp("", "shardstest")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	records, classes := datasettest.Squares(8, 2, 6, 2, 1)
-	d := datasettest.Dataset{Prefix: filepath.Join(dir, "toy"), Shards: 2, Classes: classes,
+	records, classes := shardstest.Squares(8, 2, 6, 2, 1)
+	d := shardstest.Dataset{Prefix: filepath.Join(dir, "toy"), Shards: 2, Classes: classes,
 		Manifest: shards.Manifest{Views: 2, Height: 6, Width: 6, Channels: 1}}
 	manifest, err := d.Write(context.Background(), records)
 	if err != nil {
