@@ -66,6 +66,34 @@ type Report struct {
 // Run does the whole job, printing what each stage does to log and progress
 // to progress.
 func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, error) {
+	o = o.withDefaults()
+	// A quickstart starts afresh: its own outputs from an earlier run go,
+	// but only from a folder an earlier quickstart made.
+	if err := claimOutput(o.Out); err != nil {
+		return nil, err
+	}
+	for _, sub := range []string{"mnist", "shards", "run"} {
+		if err := os.RemoveAll(filepath.Join(o.Out, sub)); err != nil {
+			return nil, err
+		}
+	}
+	q := &job{o: o, log: log, progress: progress, rep: &Report{Seconds: map[string]float64{}}}
+	stages := []struct {
+		name string
+		run  func(context.Context) error
+	}{{"data", q.data}, {"augment", q.augment}, {"train", q.train}, {"linear", q.linear}}
+	for _, st := range stages {
+		t0 := time.Now()
+		if err := st.run(ctx); err != nil {
+			return nil, err
+		}
+		q.rep.Seconds[st.name] = time.Since(t0).Seconds()
+	}
+	return q.rep, nil
+}
+
+// withDefaults returns o with its zero fields set from Defaults.
+func (o Options) withDefaults() Options {
 	d := Defaults()
 	if o.Out == "" {
 		o.Out = d.Out
@@ -88,97 +116,105 @@ func Run(ctx context.Context, o Options, log, progress io.Writer) (*Report, erro
 	if o.Runner == "" {
 		o.Runner = d.Runner
 	}
-	rep := &Report{Seconds: map[string]float64{}}
-	stage := func(name string, t0 time.Time) { rep.Seconds[name] = time.Since(t0).Seconds() }
+	return o
+}
 
-	// A quickstart starts afresh: its own outputs from an earlier run go,
-	// but only from a folder an earlier quickstart made.
-	if err := claimOutput(o.Out); err != nil {
-		return nil, err
-	}
-	for _, sub := range []string{"mnist", "shards", "run"} {
-		if err := os.RemoveAll(filepath.Join(o.Out, sub)); err != nil {
-			return nil, err
-		}
-	}
-	t0 := time.Now()
-	src, err := LocateMNIST(ctx, o.MNIST)
+// job is one quickstart: its options, where it logs, and the report its
+// stages fill in.
+type job struct {
+	o             Options
+	log, progress io.Writer
+	rep           *Report
+}
+
+// data writes the class-balanced MNIST subsets into OUT/mnist.
+func (q *job) data(ctx context.Context) error {
+	src, err := LocateMNIST(ctx, q.o.MNIST)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	sub := filepath.Join(o.Out, "mnist")
+	sub := filepath.Join(q.o.Out, "mnist")
 	full := pipelines.Source{Kind: pipelines.MNIST, Path: src, Split: "train"}
-	if rep.TrainImages, err = full.WriteSubset(ctx, sub, o.TrainPerClass); err != nil {
-		return nil, err
+	if q.rep.TrainImages, err = full.WriteSubset(ctx, sub, q.o.TrainPerClass); err != nil {
+		return err
 	}
 	full.Split = "test"
-	if rep.TestImages, err = full.WriteSubset(ctx, sub, o.TestPerClass); err != nil {
-		return nil, err
+	if q.rep.TestImages, err = full.WriteSubset(ctx, sub, q.o.TestPerClass); err != nil {
+		return err
 	}
-	fmt.Fprintf(log, "1/4 data: MNIST from %s; subset of %d training and %d test digits in %s\n", src, rep.TrainImages, rep.TestImages, sub)
-	stage("data", t0)
+	fmt.Fprintf(q.log, "1/4 data: MNIST from %s; subset of %d training and %d test digits in %s\n", src, q.rep.TrainImages, q.rep.TestImages, sub)
+	return nil
+}
 
-	t0 = time.Now()
+// augment runs the pipeline three times: the training views, and the
+// training and test digits as they are.
+func (q *job) augment(ctx context.Context) error {
+	o, sub := q.o, "mnist:"+filepath.Join(q.o.Out, "mnist")
 	trainPrefix := filepath.Join(o.Out, "shards", "train")
 	plainPrefix := filepath.Join(o.Out, "shards", "train-plain")
 	testPrefix := filepath.Join(o.Out, "shards", "test")
-	train := pipelines.Config{Input: "mnist:" + sub, Split: "train", Output: trainPrefix, Policy: "none",
+	train := pipelines.Config{Input: sub, Split: "train", Output: trainPrefix, Policy: "none",
 		Views: 2, Epochs: o.Epochs, Shards: 8, Size: 28, Channels: 1, Format: "raw", Seed: o.Seed,
 		Compression: "none", MinArea: 0.4, NoFlip: true}
 	// The linear classifier trains on the training digits as they are, like
-	// the test digits it is scored on: on MNIST, fitting it to the random
-	// crops costs about 2.5 points of top-1.
-	plain := pipelines.Config{Input: "mnist:" + sub, Split: "train", Output: plainPrefix, Policy: "none",
+	// the test digits it is scored on (docs/performance.md has what fitting
+	// it to the random crops instead gives).
+	plain := pipelines.Config{Input: sub, Split: "train", Output: plainPrefix, Policy: "none",
 		Views: 1, Epochs: 1, Shards: 2, Size: 28, Channels: 1, Format: "raw", Seed: o.Seed,
 		Compression: "none", Crop: "none"}
 	test := plain
 	test.Split, test.Output = "test", testPrefix
-	fmt.Fprintf(log, "2/4 augment (Beam, %s runner): %d views × %d passes of random crops (area ≥ 0.4, no flip) -> %s; training and test digits as they are -> %s, %s\n",
+	fmt.Fprintf(q.log, "2/4 augment (Beam, %s runner): %d views × %d passes of random crops (area ≥ 0.4, no flip) -> %s; training and test digits as they are -> %s, %s\n",
 		o.Runner, train.Views, train.Epochs, trainPrefix, plainPrefix, testPrefix)
 	for _, c := range []*pipelines.Config{&train, &plain, &test} {
 		if err := pipelines.ResolveLabels(ctx, c, ""); err != nil {
-			return nil, err
+			return err
 		}
 		if err := c.Validate(); err != nil {
-			return nil, err
+			return err
 		}
-		sum, err := pipelines.Run(ctx, *c, o.Runner, progress)
+		sum, err := pipelines.Run(ctx, *c, o.Runner, q.progress)
 		if err != nil {
-			return nil, fmt.Errorf("augment %s: %w", c.Split, err)
+			return fmt.Errorf("augment %s: %w", c.Split, err)
 		}
 		if c == &train {
-			rep.Augment = sum
+			q.rep.Augment = sum
 		}
 	}
-	rep.TrainData, rep.PlainData, rep.TestData = shards.ManifestPath(trainPrefix), shards.ManifestPath(plainPrefix), shards.ManifestPath(testPrefix)
-	fmt.Fprintf(log, "    %d records, %d views in %d shards, %.1f s\n", rep.Augment.Records, rep.Augment.Views, rep.Augment.Shards, rep.Augment.Seconds)
-	stage("augment", t0)
+	q.rep.TrainData, q.rep.PlainData, q.rep.TestData = shards.ManifestPath(trainPrefix), shards.ManifestPath(plainPrefix), shards.ManifestPath(testPrefix)
+	a := q.rep.Augment
+	fmt.Fprintf(q.log, "    %d records, %d views in %d shards, %.1f s\n", a.Records, a.Views, a.Shards, a.Seconds)
+	return nil
+}
 
-	t0 = time.Now()
-	rep.Run = filepath.Join(o.Out, "run")
+// train pre-trains the encoder with SupCon into OUT/run.
+func (q *job) train(ctx context.Context) error {
+	q.rep.Run = filepath.Join(q.o.Out, "run")
 	tc := trainer.DefaultConfig()
-	tc.Data = []string{rep.TrainData}
-	tc.Model, tc.Epochs, tc.Seed = o.Model, o.Epochs, o.Seed
+	tc.Data = []string{q.rep.TrainData}
+	tc.Model, tc.Epochs, tc.Seed = q.o.Model, q.o.Epochs, q.o.Seed
 	tc.P, tc.K, tc.Views = 10, 12, 2
-	tc.LR = o.LR
+	tc.LR = q.o.LR
 	tc.Mean, tc.Std = []float32{0.1307}, []float32{0.3081}
-	fmt.Fprintf(log, "3/4 train: %s, SupCon L_out τ=%.1f, batches of %d classes × %d images × %d views, %d epochs, SGD cosine -> %s\n",
-		tc.Model, tc.Temperature, tc.P, tc.K, tc.Views, tc.Epochs, rep.Run)
-	if rep.Train, err = trainer.Train(ctx, rep.Run, tc, progress); err != nil {
-		return nil, err
+	fmt.Fprintf(q.log, "3/4 train: %s, SupCon L_out τ=%.1f, batches of %d classes × %d images × %d views, %d epochs, SGD cosine -> %s\n",
+		tc.Model, tc.Temperature, tc.P, tc.K, tc.Views, tc.Epochs, q.rep.Run)
+	var err error
+	if q.rep.Train, err = trainer.Train(ctx, q.rep.Run, tc, q.progress); err != nil {
+		return err
 	}
-	fmt.Fprintf(log, "    %d steps, loss %.3f -> %.3f, %.0f views/s\n", rep.Train.Steps, rep.Train.FirstLoss, rep.Train.LastLoss, rep.Train.ViewsPerS)
-	stage("train", t0)
+	t := q.rep.Train
+	fmt.Fprintf(q.log, "    %d steps, loss %.3f -> %.3f, %.0f views/s\n", t.Steps, t.FirstLoss, t.LastLoss, t.ViewsPerS)
+	return nil
+}
 
-	t0 = time.Now()
+// linear trains the linear probe on the frozen encoder and scores it.
+func (q *job) linear(ctx context.Context) error {
 	lc := evaluate.DefaultLinearConfig()
-	lc.Data, lc.Val, lc.Epochs, lc.Seed = []string{rep.PlainData}, []string{rep.TestData}, o.LinearEpochs, o.Seed
-	fmt.Fprintf(log, "4/4 linear evaluation: frozen encoder, linear classifier on the %d training digits, %d epochs, top-1 on the %d test digits\n", rep.TrainImages, lc.Epochs, rep.TestImages)
-	if rep.Linear, err = evaluate.Linear(ctx, rep.Run, lc, progress); err != nil {
-		return nil, err
-	}
-	stage("linear", t0)
-	return rep, nil
+	lc.Data, lc.Val, lc.Epochs, lc.Seed = []string{q.rep.PlainData}, []string{q.rep.TestData}, q.o.LinearEpochs, q.o.Seed
+	fmt.Fprintf(q.log, "4/4 linear evaluation: frozen encoder, linear classifier on the %d training digits, %d epochs, top-1 on the %d test digits\n", q.rep.TrainImages, lc.Epochs, q.rep.TestImages)
+	var err error
+	q.rep.Linear, err = evaluate.Linear(ctx, q.rep.Run, lc, q.progress)
+	return err
 }
 
 // marker names the file that says a folder is a quickstart's own.

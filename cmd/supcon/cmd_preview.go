@@ -84,54 +84,68 @@ func runPreview(ctx context.Context, s *streams, args []string) error {
 		}
 		return previewCorruptions(ctx, s, fs.Args(), *size, *zoom, *seed, *out)
 	}
-	aug, err := augNew(*policy, *size, "random", 3, 0.08)
+	return previewViews(ctx, s, fs.Args(), previewSheet{policy: *policy, views: *views, seed: *seed, epoch: *epoch, size: *size, out: *out})
+}
+
+// previewSheet is what a policy's contact sheet shows.
+type previewSheet struct {
+	policy      string
+	views, size int
+	seed        int64
+	epoch       int
+	out         string
+}
+
+// previewViews draws a row per image: the original fitted into a cell, then
+// p.views training views, lost ones outlined in red; it writes the sheet to
+// p.out and prints what it drew.
+func previewViews(ctx context.Context, s *streams, paths []string, p previewSheet) error {
+	aug, err := augNew(p.policy, p.size, "random", 3, 0.08)
 	if err != nil {
 		return err
 	}
-	n := fs.NArg()
-	lost := 0
-	cell := *size + pvGap
-	sheet := image.NewRGBA(image.Rect(0, 0, pvGap+(*views+1)*cell, pvHeader+n*(cell+pvLabel)+pvGap))
+	fit, err := augment.New("none", augment.Options{Crop: augment.CropNone})
+	if err != nil {
+		return err
+	}
+	n, lost, cell := len(paths), 0, p.size+pvGap
+	sheet := image.NewRGBA(image.Rect(0, 0, pvGap+(p.views+1)*cell, pvHeader+n*(cell+pvLabel)+pvGap))
 	draw.Draw(sheet, sheet.Bounds(), image.NewUniform(color.RGBA{32, 32, 32, 255}), image.Point{}, draw.Src)
-	pvText(sheet, pvGap, 15, fmt.Sprintf("policy %s   seed %d   epoch %d", aug.Policy(), *seed, *epoch))
-	for row, path := range fs.Args() {
+	pvText(sheet, pvGap, 15, fmt.Sprintf("policy %s   seed %d   epoch %d", aug.Policy(), p.seed, p.epoch))
+	for row, path := range paths {
 		img, err := augReadImage(path)
 		if err != nil {
 			return err
 		}
 		y := pvHeader + row*(cell+pvLabel)
 		id := filepath.Base(path)
-		pvText(sheet, pvGap, y+11, fmt.Sprintf("%s (%dx%d)   views 0..%d", id, img.Bounds().Dx(), img.Bounds().Dy(), *views-1))
+		pvText(sheet, pvGap, y+11, fmt.Sprintf("%s (%dx%d)   views 0..%d", id, img.Bounds().Dx(), img.Bounds().Dy(), p.views-1))
 		y += pvLabel
-		fit, err := augment.New("none", augment.Options{Crop: augment.CropNone})
-		if err != nil {
-			return err
-		}
 		orig, err := fit.View(img, 0, id, 0, 0)
 		if err != nil {
 			return err
 		}
-		pvFit(sheet, image.Rect(pvGap, y, pvGap+*size, y+*size), orig)
-		for v := 0; v < *views; v++ {
-			m, err := aug.View(img, *seed, id, v, *epoch)
+		pvFit(sheet, image.Rect(pvGap, y, pvGap+p.size, y+p.size), orig)
+		for v := 0; v < p.views; v++ {
+			m, err := aug.View(img, p.seed, id, v, p.epoch)
 			if err != nil {
 				return err
 			}
-			x := pvGap + (v+1)*cell
-			draw.Draw(sheet, image.Rect(x, y, x+*size, y+*size), m, image.Point{}, draw.Src)
+			r := image.Rect(pvGap+(v+1)*cell, y, pvGap+(v+1)*cell+p.size, y+p.size)
+			draw.Draw(sheet, r, m, image.Point{}, draw.Src)
 			if augment.Lost(m) {
 				lost++
-				pvLostMark(sheet, image.Rect(x, y, x+*size, y+*size))
+				pvLostMark(sheet, r)
 			}
 		}
 	}
-	if err := augWriteImage(ctx, *out, sheet); err != nil {
+	if err := augWriteImage(ctx, p.out, sheet); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "%s: %dx%d, %d images x (original + %d views), policy %s\n",
-		*out, sheet.Bounds().Dx(), sheet.Bounds().Dy(), n, *views, aug.Policy())
+		p.out, sheet.Bounds().Dx(), sheet.Bounds().Dy(), n, p.views, aug.Policy())
 	fmt.Fprintf(s.Out, "lost views: %d of %d (content gone: grey-level std under %v; outlined in red)\n",
-		lost, n**views, augment.LostStdDev)
+		lost, n*p.views, augment.LostStdDev)
 	return nil
 }
 
