@@ -65,47 +65,67 @@ func runBenchLoss(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("bench loss times the pairwise losses, not ce")
 	}
 	z, labels := lossBenchInput(*m, *d, o.Views, *classes, *seed)
-	grad := loss.Matrix{Rows: *m, Cols: *d, Data: make([]float32, *m**d)}
+	t, err := timeLoss(ctx, z, labels, o, *runs)
+	if err != nil {
+		return err
+	}
+	workers := o.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	fmt.Fprintf(s.Out, "loss %v  M=%d d=%d views=%d classes=%d workers=%d  value %.6g\n", o.Loss, *m, *d, o.Views, *classes, workers, t.value)
+	fmt.Fprintf(s.Out, "forward+backward: %.2f ms median of %d (min %.2f, max %.2f)", t.ms[len(t.ms)/2], *runs, t.ms[0], t.ms[len(t.ms)-1])
+	if t.cpuMs > 0 {
+		fmt.Fprintf(s.Out, ", CPU %.2f ms per call", t.cpuMs)
+	}
+	fmt.Fprintln(s.Out)
+	fmt.Fprintf(s.Out, "allocated: %s peak (first call, fresh workspace), %s per later call; inputs %s + gradient %s\n",
+		lossBytes(float64(t.first)), lossBytes(t.steady), lossBytes(float64(4**m**d)), lossBytes(float64(4**m**d)))
+	return nil
+}
+
+// lossTiming is what bench loss measures: the value, the sorted wall times
+// of the timed calls (ms), their mean CPU time, and the bytes allocated by
+// the first call and by each later one.
+type lossTiming struct {
+	value  float64
+	ms     []float64
+	cpuMs  float64
+	first  uint64
+	steady float64
+}
+
+// timeLoss calls the loss once with a fresh workspace, then runs times more.
+func timeLoss(ctx context.Context, z loss.Matrix, labels []int, o loss.Options, runs int) (*lossTiming, error) {
+	grad := loss.Matrix{Rows: z.Rows, Cols: z.Cols, Data: make([]float32, len(z.Data))}
 	var ws loss.Workspace
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	if _, err := ws.Compute(&grad, z, labels, o); err != nil {
-		return err
+		return nil, err
 	}
 	runtime.ReadMemStats(&after)
-	first := after.TotalAlloc - before.TotalAlloc
-	times := make([]float64, 0, *runs)
+	t := &lossTiming{first: after.TotalAlloc - before.TotalAlloc, ms: make([]float64, 0, runs)}
 	cpu0 := cputime.Process()
 	runtime.ReadMemStats(&before)
-	var res loss.Result
-	for range *runs {
+	for range runs {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		t0 := time.Now()
-		if res, err = ws.Compute(&grad, z, labels, o); err != nil {
-			return err
+		res, err := ws.Compute(&grad, z, labels, o)
+		if err != nil {
+			return nil, err
 		}
-		times = append(times, float64(time.Since(t0).Microseconds())/1000)
+		t.value = res.Value
+		t.ms = append(t.ms, float64(time.Since(t0).Microseconds())/1000)
 	}
 	runtime.ReadMemStats(&after)
-	cpu := (cputime.Process() - cpu0).Seconds() * 1000 / float64(*runs)
-	steady := float64(after.TotalAlloc-before.TotalAlloc) / float64(*runs)
-	slices.Sort(times)
-	workers := o.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	fmt.Fprintf(s.Out, "loss %v  M=%d d=%d views=%d classes=%d workers=%d  value %.6g\n", o.Loss, *m, *d, o.Views, *classes, workers, res.Value)
-	fmt.Fprintf(s.Out, "forward+backward: %.2f ms median of %d (min %.2f, max %.2f)", times[len(times)/2], *runs, times[0], times[len(times)-1])
-	if cpu > 0 {
-		fmt.Fprintf(s.Out, ", CPU %.2f ms per call", cpu)
-	}
-	fmt.Fprintln(s.Out)
-	fmt.Fprintf(s.Out, "allocated: %s peak (first call, fresh workspace), %s per later call; inputs %s + gradient %s\n",
-		lossBytes(float64(first)), lossBytes(steady), lossBytes(float64(4**m**d)), lossBytes(float64(4**m**d)))
-	return nil
+	t.cpuMs = (cputime.Process() - cpu0).Seconds() * 1000 / float64(runs)
+	t.steady = float64(after.TotalAlloc-before.TotalAlloc) / float64(runs)
+	slices.Sort(t.ms)
+	return t, nil
 }
 
 // lossBenchInput returns m random unit rows of dimension d in the view-major
