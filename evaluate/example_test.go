@@ -4,49 +4,25 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
 	"github.com/supcon/supcon/evaluate"
 	"github.com/supcon/supcon/loss"
-	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 )
 
-// writeDataset writes 4 classes of 8×8 gray images, 2 views each: a bright
-// square whose place depends on the class, on noise.
+// writeDataset writes a toy dataset of 4 classes of 8×8 gray images (a
+// bright square whose place depends on the class, on noise) with the
+// shards/shardstest fixture, and returns its manifest's path.
 func writeDataset(prefix string, images, views int, seed uint64) string {
-	ctx := context.Background()
-	w, err := shards.NewDatasetWriter(prefix, 2, shards.None)
+	records, classes := shardstest.Squares(images, 4, 8, views, seed)
+	manifest, err := shardstest.SquaresDataset(prefix, classes, 8, views).Write(context.Background(), records)
 	if err != nil {
 		log.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0))
-	classes := []string{"a", "b", "c", "d"}
-	for i := 0; i < images; i++ {
-		c := i % 4
-		m := &shards.Multiview{ID: fmt.Sprintf("%04d", i), Label: int64(c), ClassText: classes[c],
-			Format: shards.FormatRaw, Height: 8, Width: 8, Channels: 1, Policy: "none"}
-		for v := 0; v < views; v++ {
-			px := make([]byte, 64)
-			for j := range px {
-				px[j] = byte(rng.IntN(80))
-				if x, y := j%8, j/8; x/4 == c%2 && y/4 == c/2 {
-					px[j] += 150
-				}
-			}
-			m.Views = append(m.Views, px)
-		}
-		data, _ := m.Marshal()
-		if err := w.Write(ctx, i%2, data); err != nil {
-			log.Fatal(err)
-		}
-	}
-	if _, err := w.Finalize(ctx, classes, shards.Manifest{Views: views, Height: 8, Width: 8, Channels: 1}); err != nil {
-		log.Fatal(err)
-	}
-	return shards.ManifestPath(prefix)
+	return manifest
 }
 
 // Pre-train cnn-small with SupCon on a toy dataset, then evaluate it with a

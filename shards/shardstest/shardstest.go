@@ -115,7 +115,13 @@ func Squares(n, classes, size, views int, seed uint64) ([]*shards.Multiview, []s
 func WriteSquares(tb testing.TB, dir string, n, classes, size, views int, seed uint64) string {
 	tb.Helper()
 	records, names := Squares(n, classes, size, views, seed)
-	d := Dataset{Prefix: filepath.Join(dir, "toy"), Shards: 4, Classes: names,
+	return SquaresDataset(filepath.Join(dir, "toy"), names, size, views).MustWrite(tb, records)
+}
+
+// SquaresDataset is the Dataset that WriteSquares writes Squares' records
+// into: 4 shards with prefix, gray size×size views. Examples, which have
+// no testing.TB, call its Write.
+func SquaresDataset(prefix string, classes []string, size, views int) Dataset {
+	return Dataset{Prefix: prefix, Shards: 4, Classes: classes,
 		Manifest: shards.Manifest{Views: views, Height: size, Width: size, Channels: 1}}
-	return d.MustWrite(tb, records)
 }
