@@ -18,6 +18,7 @@ type corruptedSet struct {
 	Name     string
 	Severity int
 	Manifest string // its manifest's path
+	Records  int64  // its manifest's record count
 }
 
 // corruptedSets finds the datasets named by EvalConfig.Corrupted (manifest
@@ -49,7 +50,7 @@ func corruptedSets(ctx context.Context, patterns []string) (sets []corruptedSet,
 			return nil, nil, nil, fmt.Errorf("Corrupted: %s and %s both hold %s at severity %d", prev, p, name, sev)
 		}
 		seen[key] = p
-		sets = append(sets, corruptedSet{Name: name, Severity: sev, Manifest: p})
+		sets = append(sets, corruptedSet{Name: name, Severity: sev, Manifest: p, Records: m.Records})
 	}
 	order := augment.Corruptions()
 	slices.SortFunc(sets, func(a, b corruptedSet) int {
@@ -142,4 +143,16 @@ func sameIDs(clean, corrupted []string) error {
 	}
 	return fmt.Errorf("its images are not the test data's (%d records, the test data %d; %s): it is not a corrupted copy of the test data",
 		len(b), len(a), example)
+}
+
+// checkCorruptedCounts checks, before any corrupted pass, that every
+// pre-corrupted dataset's manifest counts the clean test data's records
+// (the ids themselves are compared as each one is read).
+func checkCorruptedCounts(sets []corruptedSet, clean int) error {
+	for _, s := range sets {
+		if s.Records != int64(clean) {
+			return fmt.Errorf("Corrupted: %s: %d records, the test data %d: it is not a corrupted copy of the test data", s.Manifest, s.Records, clean)
+		}
+	}
+	return nil
 }

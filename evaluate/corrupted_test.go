@@ -98,13 +98,18 @@ func TestEvalPreCorruptedEqualsOnTheFly(t *testing.T) {
 	bad := filepath.Join(tmp, "bad")
 	clean := writeCorrupted(t, filepath.Join(bad, "clean"), records, classes, "fog", 1, seed, "none")
 	fewer := writeCorrupted(t, filepath.Join(bad, "fewer"), records[1:], classes, "fog", 1, seed, "corrupt:fog,severity=1")
+	renamed := append([]*shards.Multiview{{}}, records[1:]...)
+	*renamed[0] = *records[0]
+	renamed[0].ID = "img9999"
+	moved := writeCorrupted(t, filepath.Join(bad, "moved"), renamed, classes, "fog", 1, seed, "corrupt:fog,severity=1")
 	other := writeCorrupted(t, filepath.Join(bad, "other-s2"), records, classes, "fog", 2, seed, "corrupt:snow,severity=2")
 	for _, tc := range []struct {
 		corrupted []string
 		want      []string
 	}{
 		{[]string{clean}, []string{clean, `policy "none" is not a corruption`}},
-		{[]string{fewer}, []string{fewer, `23 records, the test data 24; "img0000" is in the test data only`}},
+		{[]string{fewer}, []string{fewer, "23 records, the test data 24: it is not a corrupted copy"}},
+		{[]string{moved}, []string{moved, `24 records, the test data 24; "img0000" is in the test data only`}},
 		{[]string{fewer, other}, []string{"snow comes at severities [2] but fog at [1]"}},
 		{[]string{filepath.Join(bad, "nothing-*.manifest.json")}, []string{"nothing-*.manifest.json matches no manifest"}},
 	} {

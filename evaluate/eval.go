@@ -267,6 +267,11 @@ func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error
 		return err
 	}
 	e.rep.Clean, e.rep.TestImages = clean, clean.Samples
+	if !e.skipped.Any() {
+		if err := checkCorruptedCounts(e.sets, clean.Samples); err != nil {
+			return err
+		}
+	}
 	e.embedding = embeddingMap(e.clean, e.cfg.MapSamples)
 	for _, name := range e.cfg.Corruptions {
 		cs := CorruptionScores{Name: name}
