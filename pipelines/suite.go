@@ -41,6 +41,9 @@ func RunAll(ctx context.Context, cfgs []Config, runner string, progressOut io.Wr
 	if err := CheckRunner(runner); err != nil {
 		return nil, err
 	}
+	if len(cfgs) == 0 {
+		return nil, fmt.Errorf("pipelines: RunAll: no dataset to write")
+	}
 	missing := make([][]string, len(cfgs))
 	for i, cfg := range cfgs {
 		if err := cfg.Validate(); err != nil {
