@@ -169,3 +169,39 @@ func TestAugmentCorruptionSuiteUsageErrors(t *testing.T) {
 		t.Errorf("eval --corruptions and --corrupted: exit %d, %q", code, errOut)
 	}
 }
+
+// With --crop center on colour photographs of several sizes, too, a
+// suite's views are eval's on-the-fly corruption of the clean views.
+func TestAugmentCorruptionSuiteCenterCrop(t *testing.T) {
+	tmp := t.TempDir()
+	common := []string{"--input", "../../pipelines/testdata/tree", "--crop", "center", "--size", "24", "--shards", "2", "--format", "png"}
+	test := filepath.Join(tmp, "test")
+	if code, out, errOut := supcon(t, append([]string{"augment", "--output", test, "--policy", "none", "--views", "1"}, common...)...); code != 0 {
+		t.Fatalf("clean: exit %d\n%s\n%s", code, out, errOut)
+	}
+	suite := filepath.Join(tmp, "test-c")
+	if code, out, errOut := supcon(t, append([]string{"augment", "--output", suite, "--corruptions", "motion_blur,snow", "--severities", "4"}, common...)...); code != 0 {
+		t.Fatalf("suite: exit %d\n%s\n%s", code, out, errOut)
+	}
+	clean := readViews(t, shards.ManifestPath(test))
+	for _, name := range []string{"motion_blur", "snow"} {
+		got := readViews(t, shards.ManifestPath(suite+"-"+name+"-s4"))
+		aug, err := augment.New("corrupt:"+name+",severity=4", augment.Options{Crop: augment.CropNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(clean) || len(got) != 6 {
+			t.Fatalf("%s: %d records, the clean set %d, want 6", name, len(got), len(clean))
+		}
+		for id, img := range clean {
+			want, err := aug.View(img, 0, id, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, ok := got[id].(*image.RGBA)
+			if !ok || !bytes.Equal(g.Pix, want.(*image.RGBA).Pix) {
+				t.Fatalf("%s: view of %s (%T) is not the on-the-fly corruption of the clean view", name, id, got[id])
+			}
+		}
+	}
+}
