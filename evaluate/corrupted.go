@@ -19,6 +19,7 @@ type corruptedSet struct {
 	Severity int
 	Manifest string // its manifest's path
 	Records  int64  // its manifest's record count
+	Seed     int64  // the seed it was written with
 }
 
 // corruptedSets finds the datasets named by EvalConfig.Corrupted (manifest
@@ -50,7 +51,7 @@ func corruptedSets(ctx context.Context, patterns []string) (sets []corruptedSet,
 			return nil, nil, nil, fmt.Errorf("Corrupted: %s and %s both hold %s at severity %d", prev, p, name, sev)
 		}
 		seen[key] = p
-		sets = append(sets, corruptedSet{Name: name, Severity: sev, Manifest: p, Records: m.Records})
+		sets = append(sets, corruptedSet{Name: name, Severity: sev, Manifest: p, Records: m.Records, Seed: m.Seed})
 	}
 	order := augment.Corruptions()
 	slices.SortFunc(sets, func(a, b corruptedSet) int {
@@ -155,4 +156,15 @@ func checkCorruptedCounts(sets []corruptedSet, clean int) error {
 		}
 	}
 	return nil
+}
+
+// commonSeed returns the seed every set was written with, and whether
+// they agree.
+func commonSeed(sets []corruptedSet) (int64, bool) {
+	for _, s := range sets[1:] {
+		if s.Seed != sets[0].Seed {
+			return 0, false
+		}
+	}
+	return sets[0].Seed, true
 }

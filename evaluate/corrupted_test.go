@@ -81,8 +81,8 @@ func TestEvalPreCorruptedEqualsOnTheFly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(pre.Config.Corruptions, []string{"gaussian_noise", "contrast"}) || !slices.Equal(pre.Config.Severities, sevs) {
-		t.Fatalf("corruptions %v at %v from the manifests", pre.Config.Corruptions, pre.Config.Severities)
+	if !slices.Equal(pre.Config.Corruptions, []string{"gaussian_noise", "contrast"}) || !slices.Equal(pre.Config.Severities, sevs) || pre.Config.Seed != seed {
+		t.Fatalf("corruptions %v at %v, seed %d from the manifests", pre.Config.Corruptions, pre.Config.Severities, pre.Config.Seed)
 	}
 	b1, err1 := os.ReadFile(filepath.Join(tmp, "fly", PredictionsFile))
 	b2, err2 := os.ReadFile(filepath.Join(tmp, "pre", PredictionsFile))

@@ -49,7 +49,9 @@ type EvalConfig struct {
 	Bins int `json:"bins"`
 	// Batch is the number of samples the model runs on at once.
 	Batch int `json:"batch"`
-	// Seed seeds the corruptions' random draws (with each image's id).
+	// Seed seeds the corruptions' random draws (with each image's id);
+	// with Corrupted, Eval sets it to the seed the datasets were written
+	// with when they all share one.
 	Seed int64 `json:"seed"`
 	// Corrupt is the corrupt-record policy, "fail" or "skip".
 	Corrupt string `json:"corrupt"`
@@ -150,6 +152,9 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	if len(cfg.Corrupted) > 0 {
 		if e.sets, e.cfg.Corruptions, e.cfg.Severities, err = corruptedSets(ctx, cfg.Corrupted); err != nil {
 			return nil, err
+		}
+		if seed, ok := commonSeed(e.sets); ok {
+			e.cfg.Seed = seed // the report says which draws made the views
 		}
 	}
 	if err := e.load(ctx, rd); err != nil {
