@@ -35,6 +35,13 @@ type EvalConfig struct {
 	// every one of Severities (1..5).
 	Corruptions []string `json:"corruptions,omitempty"`
 	Severities  []int    `json:"severities,omitempty"`
+	// Corrupted, instead of Corruptions, names pre-corrupted copies of
+	// Test: datasets the augment pipeline wrote with a policy
+	// corrupt:NAME,severity=S (manifests, dataset prefixes or globs of
+	// manifests). Each one's corruption and severity come from its
+	// manifest; each must hold Test's images, and every corruption the same
+	// severities. Eval fills Corruptions and Severities from them.
+	Corrupted []string `json:"corrupted,omitempty"`
 	// KNN lists the kNN classifiers to score (they need Train); with any,
 	// retrieval figures are computed too.
 	KNN []KNNConfig `json:"knn,omitempty"`
@@ -42,7 +49,9 @@ type EvalConfig struct {
 	Bins int `json:"bins"`
 	// Batch is the number of samples the model runs on at once.
 	Batch int `json:"batch"`
-	// Seed seeds the corruptions' random draws (with each image's id).
+	// Seed seeds the corruptions' random draws (with each image's id);
+	// with Corrupted, Eval sets it to the seed the datasets were written
+	// with when they all share one.
 	Seed int64 `json:"seed"`
 	// Corrupt is the corrupt-record policy, "fail" or "skip".
 	Corrupt string `json:"corrupt"`
@@ -73,6 +82,8 @@ func (c *EvalConfig) check() error {
 		return errors.New("KNN: needs Train, the reference features")
 	case len(c.Corruptions) > 0 && len(c.Severities) == 0:
 		return errors.New("Severities: none given for the corruptions")
+	case len(c.Corruptions) > 0 && len(c.Corrupted) > 0:
+		return errors.New("Corrupted: give Corruptions (corrupted on the fly) or Corrupted (pre-corrupted datasets), not both")
 	}
 	known := augment.Corruptions()
 	for _, name := range c.Corruptions {
@@ -115,7 +126,9 @@ type evalRun struct {
 // scored through its linear probe (linear.ckpt, trained first on Train
 // when missing), a cross-entropy run through its own classifier head.
 // Corrupted views are made on the fly, a batch at a time on GOMAXPROCS
-// goroutines, so memory does not grow with the data. Progress goes to
+// goroutines, so memory does not grow with the data; or, with
+// cfg.Corrupted, read from datasets the augment pipeline corrupted (the
+// same views, docs/evaluation.md). Progress goes to
 // progressOut (nil: none).
 func Eval(ctx context.Context, runDir, outDir string, cfg EvalConfig, progressOut io.Writer) (*Report, error) {
 	rep, err := eval(ctx, run.Dir(runDir), outDir, cfg, progressOut)
@@ -136,6 +149,14 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	start := time.Now()
 	e := &evaluator{cfg: cfg, corrupt: corrupt, progress: progressOut}
 	defer e.close()
+	if len(cfg.Corrupted) > 0 {
+		if e.sets, e.cfg.Corruptions, e.cfg.Severities, err = corruptedSets(ctx, cfg.Corrupted); err != nil {
+			return nil, err
+		}
+		if seed, ok := commonSeed(e.sets); ok {
+			e.cfg.Seed = seed // the report says which draws made the views
+		}
+	}
 	if err := e.load(ctx, rd); err != nil {
 		return nil, err
 	}
@@ -179,7 +200,8 @@ type evaluator struct {
 	m         *model.Model
 	enc, head *model.Graph
 	rep       *Report
-	clean     *FeatureSet // the clean test features, with ids
+	clean     *FeatureSet    // the clean test features, with ids
+	sets      []corruptedSet // the pre-corrupted test data, if any
 	embedding []MapPoint
 	skipped   trainer.Skipped
 }
@@ -250,6 +272,11 @@ func (e *evaluator) scoreAll(ctx context.Context, preds *predictionWriter) error
 		return err
 	}
 	e.rep.Clean, e.rep.TestImages = clean, clean.Samples
+	if !e.skipped.Any() {
+		if err := checkCorruptedCounts(e.sets, clean.Samples); err != nil {
+			return err
+		}
+	}
 	e.embedding = embeddingMap(e.clean, e.cfg.MapSamples)
 	for _, name := range e.cfg.Corruptions {
 		cs := CorruptionScores{Name: name}
@@ -274,6 +301,10 @@ func (e *evaluator) condition(ctx context.Context, preds *predictionWriter, name
 	c := &conditionRun{e: e, preds: preds, name: name, sev: sev, what: "clean test"}
 	if name != "" {
 		c.what = fmt.Sprintf("%s severity %d", name, sev)
+		if i := slices.IndexFunc(e.sets, func(s corruptedSet) bool { return s.Name == name && s.Severity == sev }); i >= 0 {
+			c.set, c.ids = e.sets[i].Manifest, []string{}
+			c.what += " (" + c.set + ")"
+		}
 	} else {
 		c.keep = &FeatureSet{Classes: e.m.Spec.Classes, Names: e.rep.Names}
 	}
@@ -293,6 +324,8 @@ type conditionRun struct {
 	what  string
 	tally *Tally
 	keep  *FeatureSet // the features, on the clean pass
+	set   string      // the pre-corrupted dataset read, if any
+	ids   []string    // the ids read from it
 	probs []float64
 }
 
@@ -327,6 +360,12 @@ func (c *conditionRun) run(ctx context.Context) (*Metrics, error) {
 			meter.Add(int64(b.Len))
 		}
 	}
+	if c.set != "" {
+		if err := sameIDs(e.clean.IDs, c.ids); err != nil {
+			return nil, err
+		}
+		e.skipped = e.skipped.Plus(s.Stats())
+	}
 	if c.keep != nil {
 		// Every condition reads the same records: count damage once.
 		e.skipped = e.skipped.Plus(s.Stats())
@@ -339,15 +378,19 @@ func (c *conditionRun) run(ctx context.Context) (*Metrics, error) {
 // open opens the test data as a stream of samples under the condition.
 func (c *conditionRun) open(ctx context.Context) (*sampleStream, error) {
 	e, spec := c.e, c.e.m.Spec
-	aug, err := corrupter(c.name, c.sev, spec.Channels)
+	data, name := e.cfg.Test, c.name
+	if c.set != "" {
+		data, name = []string{c.set}, "" // already corrupted
+	}
+	aug, err := corrupter(name, c.sev, spec.Channels)
 	if err != nil {
 		return nil, err
 	}
-	d, err := input.Open(ctx, e.cfg.Test, input.Options{Corrupt: e.corrupt, NoRotate: true})
+	d, err := input.Open(ctx, data, input.Options{Corrupt: e.corrupt, NoRotate: true})
 	if err != nil {
 		return nil, err
 	}
-	if c.keep != nil {
+	if c.keep != nil || c.set != "" {
 		if err := e.checkClasses(d); err != nil {
 			return nil, err
 		}
@@ -373,6 +416,9 @@ func (c *conditionRun) score(b *sampleBatch) error {
 		if err := c.preds.Write(&p); err != nil {
 			return err
 		}
+	}
+	if c.ids != nil {
+		c.ids = append(c.ids, b.IDs[:b.Len]...)
 	}
 	if k := c.keep; k != nil {
 		k.Dim = dim

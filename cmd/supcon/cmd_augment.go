@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "augment",
-		Args:    "--input SRC --output PREFIX --policy SPEC [flags]",
+		Args:    "--input SRC --output PREFIX (--policy SPEC | --corruptions all|LIST [--severities 1-5]) [flags]",
 		Summary: "turn an image dataset into multiview TFRecord shards (Apache Beam pipeline)",
 		Help: `Augment runs the Beam pipeline that reads an image dataset, decodes every image,
 makes --views augmented views of it per epoch with --policy, and writes --shards
@@ -33,6 +33,13 @@ sorted by id inside each shard, so the same inputs and seed give the same bytes
 on every runner. Bad images (undecodable, truncated, empty, unreadable) are
 listed in PREFIX.rejected.jsonl with the reason and never stop the job.
 
+With --corruptions (all, or a comma-separated list) it writes instead one
+dataset per corruption and severity (--severities, a range A-B or a list),
+PREFIX-NAME-sS (e.g. PREFIX-fog-s3), each with the policy
+corrupt:NAME,severity=S, all from one Beam job: the corrupted copies of a test
+set that 'supcon eval --corrupted' scores. Views default to 1; --crop must be
+the clean test set's (center or none). See docs/evaluation.md.
+
 Runners: prism (default, in-process), direct, universal (--endpoint HOST:PORT
 of a job server, e.g. a prism or Flink job server) and dataflow (--project,
 --region, --staging_location, --temp_location; see docs/dataflow.md). Every Beam flag
@@ -44,7 +51,7 @@ may be given after the command too.`,
 func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
 	var cfg pipelines.Config
-	var runner, labels string
+	var runner, labels, corruptions, severities string
 	fs.StringVar(&cfg.Input, "input", "", "the source: DIR, cifar10:DIR, cifar100:DIR, mnist:DIR or tfrecord:GLOB (local or gs://)")
 	fs.StringVar(&cfg.Output, "output", "", "the dataset `PREFIX` (local or gs://): shards are PREFIX-00000-of-NNNNN.tfrecord")
 	fs.StringVar(&cfg.Policy, "policy", "autoaugment:imagenet", "augmentation policy `SPEC` (see 'supcon apply -h')")
@@ -63,6 +70,8 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
 	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
+	fs.StringVar(&corruptions, "corruptions", "", "write one dataset per corruption (all, or a comma-separated `LIST`) and severity instead of one with --policy")
+	fs.StringVar(&severities, "severities", "1-5", "severities of --corruptions: a range A-B or a comma-separated list")
 	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
 	bindBeamFlags(fs)
 	if err := s.parse(fs, args); err != nil {
@@ -74,11 +83,23 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	if err := pipelines.CheckRunner(runner); err != nil {
 		return usageErrorf("--runner: %v", err)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var suite []pipelines.Config
+	if corruptions != "" {
+		var err error
+		if suite, err = corruptionSuite(&cfg, corruptions, severities, set); err != nil {
+			return err
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
 	if err := pipelines.ResolveLabels(ctx, &cfg, labels); err != nil {
 		return err
+	}
+	if suite != nil {
+		return runAugmentSuite(ctx, s, cfg, suite, runner)
 	}
 	policy, err := augment.Parse(cfg.Policy)
 	if err != nil {
@@ -115,4 +136,65 @@ func bindBeamFlags(fs *flag.FlagSet) {
 			fs.Var(f.Value, f.Name, f.Usage)
 		}
 	})
+}
+
+// corruptionSuite reads --corruptions and --severities into one config per
+// corruption and severity, with --views 1 unless given. It checks the
+// flags that a corrupted copy of a test set needs.
+func corruptionSuite(cfg *pipelines.Config, corruptions, severities string, set map[string]bool) ([]pipelines.Config, error) {
+	names, err := parseCorruptions(corruptions)
+	if err != nil || len(names) == 0 {
+		return nil, usageErrorf("--corruptions: no corruption named in %q", corruptions)
+	}
+	sevs, err := parseSeverities(severities)
+	if err != nil {
+		return nil, usageErrorf("--severities: %v", err)
+	}
+	switch {
+	case set["policy"]:
+		return nil, usageErrorf("--corruptions sets each dataset's policy (corrupt:NAME,severity=S): give no --policy")
+	case cfg.Crop == "random":
+		return nil, usageErrorf("--corruptions: --crop random would crop every dataset differently from the clean test set; give its --crop (center or none)")
+	case cfg.Epochs != 1:
+		return nil, usageErrorf("--corruptions: --epochs %d: a corrupted test set has one epoch", cfg.Epochs)
+	}
+	if !set["views"] {
+		cfg.Views = 1
+	}
+	suite := pipelines.CorruptionSuite(*cfg, names, sevs)
+	for _, c := range suite {
+		if err := c.Validate(); err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+	}
+	cfg.Policy = suite[0].Policy // for the checks of the shared settings
+	return suite, nil
+}
+
+// runAugmentSuite writes the datasets of a corruption suite in one Beam job.
+func runAugmentSuite(ctx context.Context, s *streams, cfg pipelines.Config, suite []pipelines.Config, runner string) error {
+	for i := range suite {
+		suite[i].Labels = cfg.Labels
+	}
+	fmt.Fprintf(s.Err, "augment: %s -> %d corrupted datasets %s-NAME-sS, %d classes, %d views, crop %s, %d shards each, one job on runner %s\n",
+		cfg.Input, len(suite), cfg.Output, len(cfg.Labels), cfg.Views, cfg.Crop, cfg.Shards, runner)
+	sums, err := pipelines.RunAll(ctx, suite, runner, s.Err)
+	if err != nil {
+		return err
+	}
+	var records, bytes int64
+	for i, sum := range sums {
+		records += sum.Records
+		bytes += sum.Bytes
+		fmt.Fprintf(s.Out, "%s: %s, %d records, %d bytes, rejected %d\n", shards.ManifestPath(suite[i].Output), suite[i].Policy, sum.Records, sum.Bytes, sum.Rejected)
+	}
+	fmt.Fprintf(s.Out, "wrote %d datasets, %d records, %d bytes in %.1fs\n", len(sums), records, bytes, sums[0].Seconds)
+	if len(sums[0].Missing) > 0 {
+		fmt.Fprintf(s.Out, "read the files that are there; missing: %s\n", strings.Join(sums[0].Missing, ", "))
+	}
+	if sums[0].Rejected > 0 {
+		fmt.Fprintf(s.Out, "rejected inputs and reasons: %s (per dataset)\n", pipelines.RejectedPath(suite[0].Output))
+	}
+	fmt.Fprintf(s.Out, "score them: supcon eval --corrupted '%s-*.manifest.json' ...\n", cfg.Output)
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "eval",
-		Args:    "--run RUN_DIR --data TEST [--train TRAIN] [--corruptions all|LIST] [--severities 1-5] [--knn] --out DIR",
+		Args:    "--run RUN_DIR --data TEST [--train TRAIN] [--corruptions all|LIST [--severities 1-5] | --corrupted GLOB...] [--knn] --out DIR",
 		Summary: "score a run: accuracy, calibration, corruption robustness, kNN; reports in JSON, Markdown and HTML",
 		Help: `Eval scores a run on test shards (made with --policy none): a SupCon run
 through its linear probe (linear.ckpt from supcon linear; trained first on
@@ -24,7 +24,12 @@ bins) with its reliability diagram.
 
 With --corruptions (all, or a comma-separated list of: ` + strings.Join(augment.Corruptions(), ", ") + `)
 it scores the test images again under each corruption at each of --severities,
-corrupting them on the fly; the summary table is laid out as the SupCon
+corrupting them on the fly. With --corrupted instead it reads corrupted
+copies of the test set written by 'supcon augment --corruptions' (manifests,
+dataset prefixes or a glob of manifests, e.g. 'val-c-*.manifest.json'), each
+one's corruption and severity from its manifest (an unquoted glob works when
+--corrupted comes last); the same views, and the
+same report, as on the fly with the same --seed. The summary table is laid out as the SupCon
 paper's (Test, then the mean over corruptions at severities 1..5; top-1 and
 ECE). With --knn (needs --train) it adds kNN on the frozen encoder's features
 (k=200 with exp(s/0.07) votes, and a --knn-k majority) and retrieval
@@ -42,7 +47,7 @@ docs/evaluation.md.`,
 func runEval(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
 	c := evaluate.DefaultEvalConfig()
-	var test, train stringList
+	var test, train, corrupted stringList
 	var runDir, out, corruptions, severities string
 	var knn bool
 	knnK := 20
@@ -51,6 +56,7 @@ func runEval(ctx context.Context, s *streams, args []string) error {
 	fs.Var(&train, "train", "training shards: to train a missing probe on, and kNN's reference")
 	fs.StringVar(&corruptions, "corruptions", "", "corruptions to test under: all, or a comma-separated `LIST`")
 	fs.StringVar(&severities, "severities", "1-5", "corruption severities: a range A-B or a comma-separated list")
+	fs.Var(&corrupted, "corrupted", "pre-corrupted test sets (supcon augment --corruptions): a `GLOB` of manifests, manifests or prefixes")
 	fs.BoolVar(&knn, "knn", false, "add kNN classifiers and retrieval figures (needs --train)")
 	fs.IntVar(&knnK, "knn-k", knnK, "neighbours of the majority-vote kNN")
 	fs.IntVar(&c.Bins, "bins", c.Bins, "equal-width confidence bins of the ECE")
@@ -63,8 +69,12 @@ func runEval(ctx context.Context, s *streams, args []string) error {
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}
+	if len(corrupted) > 0 {
+		// An unquoted glob, expanded by the shell: --corrupted a b c.
+		corrupted = append(corrupted, fs.Args()...)
+	}
 	switch {
-	case fs.NArg() > 0:
+	case fs.NArg() > 0 && len(corrupted) == 0:
 		return usageErrorf("unexpected arguments %q", fs.Args())
 	case runDir == "":
 		return usageErrorf("no --run")
@@ -74,8 +84,10 @@ func runEval(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("no --out")
 	case knn && len(train) == 0:
 		return usageErrorf("--knn needs --train")
+	case corruptions != "" && len(corrupted) > 0:
+		return usageErrorf("--corruptions (on the fly) or --corrupted (pre-corrupted sets), not both")
 	}
-	c.Test, c.Train = test, train
+	c.Test, c.Train, c.Corrupted = test, train, corrupted
 	var err error
 	if c.Corruptions, err = parseCorruptions(corruptions); err != nil {
 		return usageErrorf("--corruptions: %v", err)
