@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer"
 )
 
@@ -39,7 +39,7 @@ func writeCorrupted(t *testing.T, prefix string, records []*shards.Multiview, cl
 		c.Views, c.Policy, c.Seed = [][]byte{px}, policy, seed
 		out = append(out, &c)
 	}
-	d := datasettest.Dataset{Prefix: prefix, Shards: 4, Classes: classes,
+	d := shardstest.Dataset{Prefix: prefix, Shards: 4, Classes: classes,
 		Manifest: shards.Manifest{Views: 1, Height: 8, Width: 8, Channels: 1, Policy: policy, Seed: seed}}
 	return d.MustWrite(t, out)
 }
@@ -50,9 +50,9 @@ func writeCorrupted(t *testing.T, prefix string, records []*shards.Multiview, cl
 // rejected with the file named.
 func TestEvalPreCorruptedEqualsOnTheFly(t *testing.T) {
 	tmp := t.TempDir()
-	data := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
-	records, classes := datasettest.Squares(24, 4, 8, 1, 5)
-	test := datasettest.Dataset{Prefix: filepath.Join(tmp, "test", "toy"), Shards: 4, Classes: classes,
+	data := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
+	records, classes := shardstest.Squares(24, 4, 8, 1, 5)
+	test := shardstest.Dataset{Prefix: filepath.Join(tmp, "test", "toy"), Shards: 4, Classes: classes,
 		Manifest: shards.Manifest{Views: 1, Height: 8, Width: 8, Channels: 1, Policy: "none"}}.MustWrite(t, records)
 	dir := filepath.Join(tmp, "run")
 	cfg := toyConfig(data)

@@ -13,16 +13,16 @@ import (
 	"testing"
 
 	"github.com/supcon/supcon/augment"
-	"github.com/supcon/supcon/internal/datasettest"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer/input"
 )
 
-// writeSquaresTree writes datasettest.Squares' first views as 8×8 grey
+// writeSquaresTree writes shardstest.Squares' first views as 8×8 grey
 // PNGs in a folder tree (one sub-folder per class), a source for augment.
 func writeSquaresTree(t *testing.T, dir string, n int) {
 	t.Helper()
-	records, _ := datasettest.Squares(n, 4, 8, 1, 5)
+	records, _ := shardstest.Squares(n, 4, 8, 1, 5)
 	for _, r := range records {
 		g := image.NewGray(image.Rect(0, 0, 8, 8))
 		copy(g.Pix, r.Views[0])
@@ -119,7 +119,7 @@ func TestAugmentCorruptionSuiteMatchesEvalOnTheFly(t *testing.T) {
 		}
 	}
 
-	train := datasettest.WriteSquares(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
+	train := shardstest.WriteSquares(t, filepath.Join(tmp, "train"), 32, 4, 8, 2, 4)
 	run := filepath.Join(tmp, "run")
 	if code, out, errOut := supcon(t, "train", "--data", train, "--out", run, "--model", "mlp", "--loss", "ce", "--p", "4", "--k", "4",
 		"--views", "2", "--epochs", "1", "--mean", "0.5", "--std", "0.25"); code != 0 {
