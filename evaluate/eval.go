@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/internal/progress"
+	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/trainer"
 	"github.com/supcon/supcon/trainer/input"
@@ -122,7 +121,7 @@ type evalRun struct {
 // Eval scores a run (runDir, local or gs://) on test data, clean and under
 // each corruption and severity, and writes report.json, report.md,
 // report.html, predictions.jsonl and a TensorBoard event file (see
-// docs/tensorboard.md) into outDir (local). A SupCon run is
+// docs/tensorboard.md) into outDir (local or gs://). A SupCon run is
 // scored through its linear probe (linear.ckpt, trained first on Train
 // when missing), a cross-entropy run through its own classifier head.
 // Corrupted views are made on the fly, a batch at a time on GOMAXPROCS
@@ -160,10 +159,7 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	if err := e.load(ctx, rd); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, err
-	}
-	preds, err := newPredictionWriter(filepath.Join(outDir, PredictionsFile))
+	preds, err := newPredictionWriter(ctx, storage.Join(outDir, PredictionsFile))
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +181,7 @@ func eval(ctx context.Context, rd run.Dir, outDir string, cfg EvalConfig, progre
 	if e.rep.Seconds > 0 {
 		e.rep.ImagesPerSecond = float64(e.rep.Evaluated) / e.rep.Seconds
 	}
-	if err := writeReports(outDir, e.rep, e.embedding); err != nil {
+	if err := writeReports(ctx, outDir, e.rep, e.embedding); err != nil {
 		return nil, err
 	}
 	return e.rep, writeEvalEvents(ctx, outDir, e.rep)
@@ -486,26 +482,27 @@ func (e *evaluator) knn(ctx context.Context) error {
 	return err
 }
 
-// predictionWriter writes predictions.jsonl.
+// predictionWriter writes predictions.jsonl, local or on gs://.
 type predictionWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	enc *json.Encoder
+	name string
+	f    io.WriteCloser
+	w    *bufio.Writer
+	enc  *json.Encoder
 }
 
-func newPredictionWriter(path string) (*predictionWriter, error) {
-	f, err := os.Create(path)
+func newPredictionWriter(ctx context.Context, name string) (*predictionWriter, error) {
+	f, err := storage.Create(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
-	return &predictionWriter{f: f, w: w, enc: json.NewEncoder(w)}, nil
+	return &predictionWriter{name: name, f: f, w: w, enc: json.NewEncoder(w)}, nil
 }
 
 // Write writes one prediction as a line.
 func (p *predictionWriter) Write(pr *Prediction) error {
 	if err := p.enc.Encode(pr); err != nil {
-		return fmt.Errorf("%s: %w", p.f.Name(), err)
+		return fmt.Errorf("%s: %w", p.name, err)
 	}
 	return nil
 }
@@ -517,7 +514,7 @@ func (p *predictionWriter) Close() error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.f.Name(), err)
+		return fmt.Errorf("%s: %w", p.name, err)
 	}
 	return nil
 }

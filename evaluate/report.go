@@ -1,13 +1,14 @@
 package evaluate
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/trainer"
 )
 
@@ -106,31 +107,28 @@ func bySeverity(cs []CorruptionScores, severities []int) []SeverityScores {
 	return out
 }
 
-// writeReports writes report.json, report.md and report.html.
-func writeReports(dir string, rep *Report, embedding []MapPoint) error {
+// writeReports writes report.json, report.md and report.html into dir
+// (local or gs://), each whole or not at all.
+func writeReports(ctx context.Context, dir string, rep *Report, embedding []MapPoint) error {
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ReportJSON), append(js, '\n'), 0o644); err != nil {
+	if err := storage.WriteFile(ctx, storage.Join(dir, ReportJSON), append(js, '\n')); err != nil {
 		return err
 	}
-	var md strings.Builder
+	var md bytes.Buffer
 	if err := rep.WriteMarkdown(&md); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ReportMarkdown), []byte(md.String()), 0o644); err != nil {
+	if err := storage.WriteFile(ctx, storage.Join(dir, ReportMarkdown), md.Bytes()); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, ReportHTML))
-	if err != nil {
-		return err
+	var page bytes.Buffer
+	if err := writeHTML(&page, rep, embedding); err != nil {
+		return fmt.Errorf("%s: %w", storage.Join(dir, ReportHTML), err)
 	}
-	if err := writeHTML(f, rep, embedding); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	return f.Close()
+	return storage.WriteFile(ctx, storage.Join(dir, ReportHTML), page.Bytes())
 }
 
 func pct(v float64) string { return fmt.Sprintf("%.2f", 100*v) }

@@ -65,7 +65,7 @@ func runEval(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&c.Corrupt, "corrupt", c.Corrupt, "damaged records: fail, or skip and count")
 	fs.IntVar(&c.MapSamples, "map-samples", c.MapSamples, "test samples drawn on the embedding map")
 	fs.IntVar(&c.Linear.Epochs, "linear-epochs", c.Linear.Epochs, "epochs of a probe trained on the fly")
-	fs.StringVar(&out, "out", "", "output `DIR`ectory")
+	fs.StringVar(&out, "out", "", "output `DIR`ectory (local or gs://)")
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}

@@ -77,6 +77,17 @@ func TestTrainResumeLinear(t *testing.T) {
 			if _, err := storage.For(cmp).Stat(context.Background(), storage.Join(cmp, "compare.png")); err != nil {
 				t.Error(err)
 			}
+			// eval writes its reports into the same file system.
+			ev := storage.Join(storage.Dir(run), "eval")
+			code, out, errOut = supcon(t, "eval", "--run", run, "--data", data, "--corruptions", "fog", "--severities", "1", "--out", ev)
+			if code != 0 || !strings.Contains(out, "wrote "+ev+"/") {
+				t.Fatalf("eval: exit %d\n%s\n%s", code, out, errOut)
+			}
+			for _, f := range []string{"report.json", "report.md", "report.html", "predictions.jsonl"} {
+				if _, err := storage.For(ev).Stat(context.Background(), storage.Join(ev, f)); err != nil {
+					t.Error(err)
+				}
+			}
 		})
 	}
 	if _, err := os.Stat("gs:"); err == nil {
