@@ -6,6 +6,7 @@ import (
 
 	"github.com/supcon/supcon/evaluate"
 	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/sweep"
 )
 
 func init() {
@@ -24,6 +25,13 @@ there, linear.json and metrics.jsonl) or a folder written by 'supcon eval'
   compare.png    top-1 and ECE against severity, a line per eval folder; with
                  no eval folder, the runs' training losses against the step
   compare.json   everything read
+
+Given one folder written by 'supcon sweep' (or its sweep.json), it draws the
+sweep's hyperparameter stability instead: for every grid setting but the
+loss, top-1 against its values, a column per loss (SupCon and cross-entropy
+side by side: the mean over the other settings' points, the best, and the
+spread), K's panel being the positives table. It writes stability.md,
+stability.png (a panel per setting) and stability.json into --out.
 
 Folders may be gs:// URLs, and so may --out. Flags may come before or after
 the folders.`,
@@ -51,6 +59,11 @@ func runCompare(ctx context.Context, s *streams, args []string) error {
 	case out == "":
 		return usageErrorf("no --out directory")
 	}
+	if len(dirs) == 1 {
+		if res, err := sweep.ReadResult(ctx, dirs[0]); err == nil {
+			return compareSweep(ctx, s, res, out)
+		}
+	}
 	c, err := evaluate.Compare(ctx, dirs)
 	if err != nil {
 		return err
@@ -63,5 +76,15 @@ func runCompare(ctx context.Context, s *streams, args []string) error {
 		return err
 	}
 	_, err = fmt.Fprintf(s.Out, "%s\nwrote %s\n", md, storage.Join(out, evaluate.CompareHTML))
+	return err
+}
+
+// compareSweep writes a sweep's stability tables and plot into out.
+func compareSweep(ctx context.Context, s *streams, res *sweep.Result, out string) error {
+	md, err := sweep.WriteStability(ctx, out, res)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(s.Out, "%s\nwrote %s\n", md, storage.Join(out, sweep.StabilityPlot))
 	return err
 }
