@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -76,5 +77,63 @@ func TestRunPrism(t *testing.T) {
 	}
 	if !strings.Contains(string(md), "8 points, 4 failed") {
 		t.Errorf("sweep.md does not count the failures:\n%s", md)
+	}
+}
+
+// TestRunPointRetry is a worker's retry: a point whose earlier attempt left
+// a stray checkpoint trains afresh into the same bytes as a clean first
+// attempt, and a finished point is not trained again.
+func TestRunPointRetry(t *testing.T) {
+	ctx := context.Background()
+	j := tinyJob(t, "loss=supcon-out;k=2")
+	pt := j.Grid.Points()[0]
+	first, err := RunPoint(ctx, &j, pt)
+	if err != nil || first.Failed() {
+		t.Fatalf("first attempt: %v %+v", err, first)
+	}
+	ckpts, err := filepath.Glob(filepath.Join(first.Dir, "checkpoints", "*.ckpt"))
+	if err != nil || len(ckpts) == 0 {
+		t.Fatalf("no checkpoints in %s: %v", first.Dir, err)
+	}
+	want := map[string][]byte{}
+	for _, f := range append(ckpts, filepath.Join(first.Dir, "linear.ckpt")) {
+		if want[f], err = os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An attempt that died half-way: no result, a stray checkpoint.
+	if err := os.Remove(filepath.Join(first.Dir, ResultFile)); err != nil {
+		t.Fatal(err)
+	}
+	stray := filepath.Join(first.Dir, "checkpoints", "step-000000001.ckpt")
+	if err := os.WriteFile(stray, []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := RunPoint(ctx, &j, pt)
+	if err != nil || again.Failed() {
+		t.Fatalf("retry: %v %+v", err, again)
+	}
+	for f, b := range want {
+		got, err := os.ReadFile(f)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s differs after the retry (%v)", f, err)
+		}
+	}
+	if _, err := os.Stat(stray); !os.IsNotExist(err) {
+		t.Errorf("the stray checkpoint of the earlier attempt is still there: %v", err)
+	}
+	if again.Top1 != first.Top1 || again.LastLoss != first.LastLoss {
+		t.Errorf("retry scored %g (loss %g), first attempt %g (loss %g)", again.Top1, again.LastLoss, first.Top1, first.LastLoss)
+	}
+	// Finished: the result is reused, the run left alone.
+	mark := filepath.Join(first.Dir, "untouched")
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunPoint(ctx, &j, pt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Errorf("a finished point was trained again: %v", err)
 	}
 }
