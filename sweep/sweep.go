@@ -159,16 +159,17 @@ func (f *pointFn) ProcessElement(ctx context.Context, elem string) (string, erro
 }
 
 // RunPoint trains and scores one point into its folder, unless an earlier
-// attempt finished it (its result.json is there: it is returned as is).
-// A training or evaluation failure is the result's Error; the error
-// returned is storage trouble (clearing the folder, writing the result),
-// which a retry may cure.
+// attempt finished it (its result.json is there without an error: it is
+// returned as is; a failed point is tried again). A training or
+// evaluation failure is the result's Error; the error returned is storage
+// trouble (clearing the folder, writing the result) or ctx's end, which a
+// retry may cure, and leaves no result.
 func RunPoint(ctx context.Context, job *Job, pt Point) (*PointResult, error) {
 	dir := job.PointDir(pt.Name)
 	resultPath := storage.Join(dir, ResultFile)
 	if data, err := storage.ReadFile(ctx, resultPath); err == nil {
 		r := new(PointResult)
-		if err := json.Unmarshal(data, r); err == nil {
+		if err := json.Unmarshal(data, r); err == nil && !r.Failed() {
 			return r, nil
 		}
 	}
@@ -178,6 +179,10 @@ func RunPoint(ctx context.Context, job *Job, pt Point) (*PointResult, error) {
 	start := time.Now()
 	r := &PointResult{Point: pt, Dir: dir}
 	if err := train(ctx, job, pt, r); err != nil {
+		if ctx.Err() != nil {
+			// Cancelled, not failed: no result, so that the point runs again.
+			return nil, fmt.Errorf("sweep: point %s: %w", pt.Name, err)
+		}
 		r.Error = err.Error()
 	}
 	r.Seconds = time.Since(start).Seconds()

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +136,22 @@ func TestRunPointRetry(t *testing.T) {
 	}
 	if _, err := os.Stat(mark); err != nil {
 		t.Errorf("a finished point was trained again: %v", err)
+	}
+	// Failed (say, storage that flaked inside training): tried again.
+	failed := *first
+	failed.Error = "training: reading a shard: connection reset"
+	b, err := json.Marshal(failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(first.Dir, ResultFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third, err := RunPoint(ctx, &j, pt)
+	if err != nil || third.Failed() || third.Top1 != first.Top1 {
+		t.Errorf("a point that had failed, run again: %v %+v", err, third)
+	}
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		t.Errorf("the failed point's folder was not cleared: %v", err)
 	}
 }
