@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 
 	"github.com/supcon/supcon/evaluate"
 	"github.com/supcon/supcon/internal/storage"
@@ -60,8 +62,12 @@ func runCompare(ctx context.Context, s *streams, args []string) error {
 		return usageErrorf("no --out directory")
 	}
 	if len(dirs) == 1 {
-		if res, err := sweep.ReadResult(ctx, dirs[0]); err == nil {
+		res, err := sweep.ReadResult(ctx, dirs[0])
+		if err == nil {
 			return compareSweep(ctx, s, res, out)
+		}
+		if !errors.Is(err, iofs.ErrNotExist) {
+			return err
 		}
 	}
 	c, err := evaluate.Compare(ctx, dirs)
