@@ -11,6 +11,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/supcon/supcon/internal/gcstest"
+	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards/shardstest"
 )
 
@@ -153,5 +155,34 @@ func TestRunPointRetry(t *testing.T) {
 	}
 	if _, err := os.Stat(mark); !os.IsNotExist(err) {
 		t.Errorf("the failed point's folder was not cleared: %v", err)
+	}
+}
+
+// TestRunOnGCS writes the sweep to gs:// (the in-process fake GCS server),
+// as on Dataflow, and reruns it: the finished points are reused.
+func TestRunOnGCS(t *testing.T) {
+	ctx := context.Background()
+	j := tinyJob(t, "loss=supcon-out,ce")
+	j.Out = "gs://" + gcstest.Start(t) + "/sweeps/s1"
+	res, err := Run(ctx, j, "prism", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Points) != 2 || res.Failed() != 0 {
+		t.Fatalf("%d points, %d failed: %+v", len(res.Points), res.Failed(), res.Points)
+	}
+	for _, f := range []string{SweepTable, "points/000_loss-supcon-out/linear.ckpt", "points/001_loss-ce/eval/report.json"} {
+		if _, err := storage.For(j.Out).Stat(ctx, storage.Join(j.Out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	again, err := Run(ctx, j, "prism", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range again.Points {
+		if a, b := again.Points[i], res.Points[i]; a.Seconds != b.Seconds || a.Top1 != b.Top1 {
+			t.Errorf("point %s was trained again (%g s, top-1 %g; first %g s, %g)", a.Name, a.Seconds, a.Top1, b.Seconds, b.Top1)
+		}
 	}
 }
