@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -31,6 +32,28 @@ var (
 	pointsDone   = beam.NewCounter("supcon", "sweep_points_done")
 	pointsFailed = beam.NewCounter("supcon", "sweep_points_failed")
 )
+
+// progress is where Run reports each finished point while a runner works in
+// this process (prism, direct); workers elsewhere log through Beam.
+var progress struct {
+	sync.Mutex
+	w io.Writer
+}
+
+// report writes a finished point's line to the progress writer when Run
+// set one in this process, or else to the Beam worker's log.
+func report(ctx context.Context, failed bool, format string, args ...any) {
+	progress.Lock()
+	defer progress.Unlock()
+	switch {
+	case progress.w != nil:
+		fmt.Fprintf(progress.w, format+"\n", args...)
+	case failed:
+		log.Warnf(ctx, format, args...)
+	default:
+		log.Infof(ctx, format, args...)
+	}
+}
 
 // Job is a sweep's settings.
 type Job struct {
@@ -90,7 +113,8 @@ func (j *Job) check() error {
 // Run trains and scores every point of the job's grid as one Beam pipeline
 // on the named runner, and returns what it wrote to OUT/sweep.json. Failed
 // points are in the result with their error; Run fails only when the
-// pipeline does. Progress (the grid, the runner) goes to log.
+// pipeline does. What it runs, and each point as it finishes when the
+// runner works in this process, goes to logOut (nil: nowhere).
 func Run(ctx context.Context, job Job, runner string, logOut io.Writer) (*Result, error) {
 	if err := job.check(); err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
@@ -116,7 +140,14 @@ func Run(ctx context.Context, job Job, runner string, logOut io.Writer) (*Result
 	}
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, string(spec), elems)
-	if _, err := beam.Run(ctx, runner, p); err != nil {
+	progress.Lock()
+	progress.w = logOut
+	progress.Unlock()
+	_, err = beam.Run(ctx, runner, p)
+	progress.Lock()
+	progress.w = nil
+	progress.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("sweep: running %d points on %s: %w", len(pts), runner, err)
 	}
 	return ReadResult(ctx, job.Out)
@@ -150,9 +181,10 @@ func (f *pointFn) ProcessElement(ctx context.Context, elem string) (string, erro
 	}
 	if r.Error != "" {
 		pointsFailed.Inc(ctx, 1)
-		log.Warnf(ctx, "sweep: point %s failed: %s", pt.Name, r.Error)
+		report(ctx, true, "sweep: point %s failed: %s", pt.Name, r.Error)
 	} else {
 		pointsDone.Inc(ctx, 1)
+		report(ctx, false, "sweep: point %s: top-1 %.2f%% after %d steps (%.0f s)", pt.Name, 100*r.Top1, r.Steps, r.Seconds)
 	}
 	b, err := json.Marshal(r)
 	return string(b), err

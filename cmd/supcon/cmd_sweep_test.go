@@ -18,7 +18,8 @@ func TestSweepCompare(t *testing.T) {
 	out := filepath.Join(tmp, "sweep")
 	code, stdout, stderr := supcon(t, "sweep", "--data", data, "--val", val, "--grid", "loss=supcon-out,ce;optimizer=sgd,nesterov",
 		"--out", out, "--model", "mlp", "--epochs", "1", "--p", "4", "--k", "4", "--linear-epochs", "2", "--linear-batch", "16")
-	if code != 0 || !strings.Contains(stdout, "4 points, 0 failed") || !strings.Contains(stdout, "| 003 | ce | nesterov | ") {
+	if code != 0 || !strings.Contains(stdout, "4 points, 0 failed") || !strings.Contains(stdout, "| 003 | ce | nesterov | ") ||
+		!strings.Contains(stderr, "sweep: point 001_loss-supcon-out_optimizer-nesterov: top-1 ") {
 		t.Fatalf("sweep: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = supcon(t, "compare", out, "--out", filepath.Join(tmp, "cmp"))
