@@ -85,7 +85,8 @@ const (
 	// ResultFile is written into a point's folder when it is done.
 	ResultFile = "result.json"
 	// EvalDir is a point's evaluation folder (evaluate.Eval's output).
-	EvalDir    = "eval"
+	EvalDir = "eval"
+	// SweepJSON is the Result; SweepTable the same as a Markdown table.
 	SweepJSON  = "sweep.json"
 	SweepTable = "sweep.md"
 )
