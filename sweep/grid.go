@@ -92,6 +92,10 @@ var fields = map[string]field{
 	"views":            intField(func(c *trainer.Config, v int) { c.Views = v }),
 	"epochs":           intField(func(c *trainer.Config, v int) { c.Epochs = v }),
 	"projection-dim":   intField(func(c *trainer.Config, v int) { c.ProjectionDim = v }),
+	// batch-images fixes P·K, the images of a batch: Apply sets P to it
+	// divided by K once the other settings are applied, so that a sweep of
+	// k keeps the batch (the paper's positives table).
+	BatchImages: intField(func(c *trainer.Config, v int) {}),
 	"seed": func(c *trainer.Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -209,7 +213,12 @@ func (g Grid) Points() []Point {
 	return pts
 }
 
-// Apply sets the point's settings on c.
+// BatchImages is the grid key that fixes P·K, the images of a batch, and
+// leaves P to follow K.
+const BatchImages = "batch-images"
+
+// Apply sets the point's settings on c; with batch-images, P is set last,
+// to batch-images / K, which must divide evenly.
 func (p Point) Apply(c *trainer.Config) error {
 	for _, s := range p.Settings {
 		set, ok := fields[s.Key]
@@ -219,6 +228,16 @@ func (p Point) Apply(c *trainer.Config) error {
 		if err := set(c, s.Value); err != nil {
 			return fmt.Errorf("sweep: point %s: setting %s: %w", p.Name, s.Key, err)
 		}
+	}
+	if v := p.Value(BatchImages); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			return fmt.Errorf("sweep: point %s: setting %s: %q is not an integer", p.Name, BatchImages, v)
+		case c.K < 1 || n < c.K || n%c.K != 0:
+			return fmt.Errorf("sweep: point %s: %s %d is not a multiple of K %d: no whole number of classes P per batch", p.Name, BatchImages, n, c.K)
+		}
+		c.P = n / c.K
 	}
 	return nil
 }

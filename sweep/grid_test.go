@@ -69,3 +69,32 @@ func TestPointsApply(t *testing.T) {
 		seen[p.Name] = true
 	}
 }
+
+func TestApplyBatchImages(t *testing.T) {
+	for _, tc := range []struct {
+		grid    string
+		p, k    int
+		wantErr string
+	}{
+		{grid: "k=1;batch-images=10", p: 10, k: 1},
+		{grid: "batch-images=10;k=5", p: 2, k: 5},
+		{grid: "batch-images=10;k=3", wantErr: "batch-images 10 is not a multiple of K 3"},
+		{grid: "batch-images=2;k=5", wantErr: "not a multiple of K 5"},
+	} {
+		g, err := ParseGrid(tc.grid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := trainer.DefaultConfig()
+		err = g.Points()[0].Apply(&c)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error %v, want %q", tc.grid, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.P != tc.p || c.K != tc.k {
+			t.Errorf("%s: P %d K %d (%v), want P %d K %d", tc.grid, c.P, c.K, err, tc.p, tc.k)
+		}
+	}
+}

@@ -58,9 +58,9 @@ type Stability struct {
 	Panels []Panel `json:"panels"`
 }
 
-// NewStability makes a panel for every grid setting other than loss (for
-// loss itself when it is the only one), its columns the grid's losses (or
-// the one loss of every point).
+// NewStability makes a panel for every grid setting other than loss that
+// takes more than one value (for loss itself when there is none), its
+// columns the grid's losses (or the one loss of every point).
 func NewStability(r *Result) *Stability {
 	s := &Stability{Grid: r.Grid}
 	var losses []string
@@ -69,9 +69,15 @@ func NewStability(r *Result) *Stability {
 			losses = append(losses, p.Loss)
 		}
 	}
+	varied := 0
 	for _, a := range r.Grid {
-		if a.Key == "loss" && len(r.Grid) > 1 {
-			continue
+		if len(a.Values) > 1 && a.Key != "loss" {
+			varied++
+		}
+	}
+	for _, a := range r.Grid {
+		if varied > 0 && (a.Key == "loss" || len(a.Values) == 1) {
+			continue // the columns, or a setting the grid holds fixed
 		}
 		pn := Panel{Key: a.Key, Values: a.Values, Losses: losses, Spread: make([]float64, len(losses))}
 		if a.Key == "loss" {

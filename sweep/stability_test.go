@@ -52,6 +52,11 @@ func TestStability(t *testing.T) {
 		cells:  [][]Cell{{{Mean: 0.35, Best: 0.5, N: 2}}, {{Mean: 0.55, Best: 0.7, N: 2}}},
 		spread: []float64{0.2},
 	}, {
+		name: "a fixed setting has no panel", grid: "batch-images=10;loss=supcon-out,ce;k=1,2",
+		top1: []float64{0.8, 0.9, 0.7, 0.6}, key: "k", losses: []string{"supcon-out", "ce"},
+		cells:  [][]Cell{{{Mean: 0.8, Best: 0.8, N: 1}, {Mean: 0.7, Best: 0.7, N: 1}}, {{Mean: 0.9, Best: 0.9, N: 1}, {Mean: 0.6, Best: 0.6, N: 1}}},
+		spread: []float64{0.1, 0.1},
+	}, {
 		name: "loss alone", grid: "loss=supcon-out,ce",
 		top1: []float64{0.9, 0.8}, key: "loss", losses: []string{"all"},
 		cells:  [][]Cell{{{Mean: 0.9, Best: 0.9, N: 1}}, {{Mean: 0.8, Best: 0.8, N: 1}}},
@@ -59,6 +64,9 @@ func TestStability(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewStability(result(t, tc.grid, tc.top1...))
+			if tc.panel >= len(s.Panels) {
+				t.Fatalf("%d panels", len(s.Panels))
+			}
 			pn := s.Panels[tc.panel]
 			if pn.Key != tc.key || strings.Join(pn.Losses, ",") != strings.Join(tc.losses, ",") {
 				t.Fatalf("panel %d: key %s losses %v, want %s %v", tc.panel, pn.Key, pn.Losses, tc.key, tc.losses)

@@ -233,10 +233,11 @@ func RunPoint(ctx context.Context, job *Job, pt Point) (*PointResult, error) {
 func train(ctx context.Context, job *Job, pt Point, r *PointResult) error {
 	cfg := job.Base
 	cfg.Resume, cfg.StopAfter, cfg.Monitor = false, 0, nil
-	if err := pt.Apply(&cfg); err != nil {
+	err := pt.Apply(&cfg)
+	r.Loss = cfg.Loss.String()
+	if err != nil {
 		return err
 	}
-	r.Loss = cfg.Loss.String()
 	sum, err := trainer.Train(ctx, r.Dir, cfg, nil)
 	if err != nil {
 		return fmt.Errorf("training: %w", err)
