@@ -19,6 +19,10 @@ type PointResult struct {
 	// Dir is the point's run folder; Loss its training loss's name.
 	Dir  string `json:"dir"`
 	Loss string `json:"loss"`
+	// Key is a digest (SHA-256) of what made the run: the sweep's base
+	// settings, the point's, the validation data and the probe's settings.
+	// A rerun reuses a finished point only when its Key is the same.
+	Key string `json:"key"`
 	// Error is why the point failed ("" when it did not); the figures
 	// below are then those it got to.
 	Error string `json:"error,omitempty"`

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -192,17 +193,22 @@ func (f *pointFn) ProcessElement(ctx context.Context, elem string) (string, erro
 }
 
 // RunPoint trains and scores one point into its folder, unless an earlier
-// attempt finished it (its result.json is there without an error: it is
-// returned as is; a failed point is tried again). A training or
+// attempt finished it (its result.json is there, without an error and with
+// the same Key: it is returned as is; a failed point, or one made with other
+// base settings or data, is trained again). A training or
 // evaluation failure is the result's Error; the error returned is storage
 // trouble (clearing the folder, writing the result) or ctx's end, which a
 // retry may cure, and leaves no result.
 func RunPoint(ctx context.Context, job *Job, pt Point) (*PointResult, error) {
 	dir := job.PointDir(pt.Name)
 	resultPath := storage.Join(dir, ResultFile)
+	key, err := job.runKey(pt)
+	if err != nil {
+		return nil, err
+	}
 	if data, err := storage.ReadFile(ctx, resultPath); err == nil {
 		r := new(PointResult)
-		if err := json.Unmarshal(data, r); err == nil && !r.Failed() {
+		if err := json.Unmarshal(data, r); err == nil && !r.Failed() && r.Key == key {
 			return r, nil
 		}
 	}
@@ -210,7 +216,7 @@ func RunPoint(ctx context.Context, job *Job, pt Point) (*PointResult, error) {
 		return nil, fmt.Errorf("sweep: point %s: %w", pt.Name, err)
 	}
 	start := time.Now()
-	r := &PointResult{Point: pt, Dir: dir}
+	r := &PointResult{Point: pt, Dir: dir, Key: key}
 	if err := train(ctx, job, pt, r); err != nil {
 		if ctx.Err() != nil {
 			// Cancelled, not failed: no result, so that the point runs again.
@@ -227,6 +233,22 @@ func RunPoint(ctx context.Context, job *Job, pt Point) (*PointResult, error) {
 		return nil, fmt.Errorf("sweep: point %s: writing its result: %w", pt.Name, err)
 	}
 	return r, nil
+}
+
+// runKey is a digest of everything that makes the point's run and its
+// score: the base settings, the point's, and the evaluation data and probe.
+func (j *Job) runKey(pt Point) (string, error) {
+	b, err := json.Marshal(struct {
+		Base       trainer.Config
+		Settings   []Setting
+		Val        []string
+		LinearData []string
+		Linear     evaluate.LinearConfig
+	}{j.Base, pt.Settings, j.Val, j.LinearData, j.Linear})
+	if err != nil {
+		return "", fmt.Errorf("sweep: point %s: %w", pt.Name, err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b)), nil
 }
 
 // train trains the point and scores it on the job's Val, filling r.

@@ -139,7 +139,19 @@ func TestRunPointRetry(t *testing.T) {
 	if _, err := os.Stat(mark); err != nil {
 		t.Errorf("a finished point was trained again: %v", err)
 	}
+	// Other base settings: trained again.
+	other := j
+	other.Base.Epochs = 2
+	if r, err := RunPoint(ctx, &other, pt); err != nil || r.Steps != 2*first.Steps {
+		t.Errorf("with twice the epochs: %v, %d steps (first: %d)", err, r.Steps, first.Steps)
+	}
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		t.Errorf("a point with other base settings was not trained afresh: %v", err)
+	}
 	// Failed (say, storage that flaked inside training): tried again.
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	failed := *first
 	failed.Error = "training: reading a shard: connection reset"
 	b, err := json.Marshal(failed)
