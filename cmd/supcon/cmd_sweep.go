@@ -31,10 +31,10 @@ Grid keys: ` + strings.Join(sweep.Keys(), ", ") + `.
 Example: --grid 'loss=supcon-out,ce;optimizer=sgd,lars;lr=0.05,0.1;k=1,3,5'
 
 A point is deterministic (same settings and seed, same checkpoints), and a
-point whose result.json records no failure is not trained again: rerunning a
-sweep into the same --out does only what is missing, failed or made
-with other settings. --out may be
-gs://.`,
+finished point is not trained again: rerunning a sweep into the same --out
+does only what is missing, failed or made with other settings. --out may be
+gs://. batch-images fixes P·K (P = batch-images / K), so that a sweep of k
+keeps the batch, as the paper's positives table does.`,
 		Run: runSweep,
 	})
 }
