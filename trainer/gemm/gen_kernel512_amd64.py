@@ -38,7 +38,13 @@ TEXT ·{name}(SB), NOSPLIT, $0-64
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
-	SHLQ $2, R8""")
+	SHLQ $2, R8
+	MOVQ DX, R10""")
+    # Fetch the tile of C early: it is read or written only at the end.
+    for i in range(rows):
+        w("\tPREFETCHT0 (R10)\n\tPREFETCHT0 64(R10)")
+        if i < rows - 1:
+            w("\tADDQ R8, R10")
     for r in range(4, 4 + 2 * rows):
         w(f"\tVPXORD Z{r}, Z{r}, Z{r}")
     w("""	MOVQ CX, BX
