@@ -221,3 +221,41 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+func TestChooseKernel(t *testing.T) {
+	best := available()[0].name
+	for _, tc := range []struct{ env, want string }{
+		{"", best}, {"go", "go"}, {"avx2", "avx2"}, {"avx512", "avx512"},
+	} {
+		got := chooseKernel(tc.env).name
+		want := tc.want
+		if want != "go" && !slicesContainsName(available(), want) {
+			want = best // a path the CPU lacks falls back to the best one
+		}
+		if got != want {
+			t.Errorf("%s=%q: kernel %q, want %q", EnvKernel, tc.env, got, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s=%q: no panic", EnvKernel, "sse")
+		}
+	}()
+	chooseKernel("sse")
+}
+
+func slicesContainsName(s []*kernelSet, name string) bool {
+	for _, ks := range s {
+		if ks.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func ExampleKernel() {
+	// Which micro-kernel this process uses: "avx512", "avx2" or "go"
+	// (SUPCON_GEMM_KERNEL may force one). The results are the same bits
+	// whichever it is.
+	fmt.Println("gemm kernel:", Kernel())
+}
