@@ -126,7 +126,8 @@ func shardSums(t *testing.T, cfg Config, run func(Config) error) []string {
 }
 
 // The shards of every golden configuration are byte-identical to the ones
-// the in-memory design wrote, on prism.
+// the in-memory design wrote, on prism with the default run buffer and with
+// runs so small that shards are merged in passes, and in RunLocal.
 func TestShardsMatchGolden(t *testing.T) {
 	mnist := writeMNIST(t, goldenMNISTImages)
 	cfgs := goldenConfigs(t, mnist)
@@ -143,6 +144,9 @@ func TestShardsMatchGolden(t *testing.T) {
 			_, err := Run(context.Background(), c, "prism", nil)
 			return err
 		})
+	}
+	if !*updateGolden {
+		checkSmallRuns(t, cfgs, got)
 	}
 	if *updateGolden {
 		var b strings.Builder
@@ -179,4 +183,47 @@ func readManifestSums(prefix string) ([]string, error) {
 		out = append(out, fmt.Sprintf("%s %d %s", s.Name, s.Records, s.SHA256))
 	}
 	return out, nil
+}
+
+// checkSmallRuns runs some golden configurations again with run buffers so
+// small that each shard gets many runs, merged in passes of at most three
+// (mergeFanIn), on prism and in RunLocal, and checks the same bytes come out.
+// (Few configurations: every run is a file synced to disk.)
+func checkSmallRuns(t *testing.T, cfgs map[string]Config, want map[string][]string) {
+	t.Helper()
+	defer func(n int) { mergeFanIn = n }(mergeFanIn)
+	mergeFanIn = 3
+	for _, tt := range []struct {
+		name    string
+		local   bool // RunLocal, not prism
+		buffer  int
+		minRuns int64 // on prism
+	}{
+		{"mnist-raw-none-v2-e2-s5", false, 64 << 10, 10 * 2 * 3}, // 10 shards, more than 2 passes of 3 each
+		{"mnist-jpeg-zlib-v1-e2-s3-c3", true, 16 << 10, 0},
+		{"tree-png-none-v2-e2-s2", false, 1, 12}, // a run per record
+		{"tree-jpeg-gzip-v3-e1-s3", true, 1, 0},
+	} {
+		cfg := cfgs[tt.name]
+		cfg.RunBuffer = tt.buffer
+		cfg.Output = filepath.Join(t.TempDir(), "ds")
+		runs := int64(-1)
+		got := shardSums(t, cfg, func(c Config) error {
+			if tt.local {
+				_, err := RunLocal(context.Background(), c, 2)
+				return err
+			}
+			sum, err := Run(context.Background(), c, "prism", nil)
+			if err == nil {
+				runs = sum.Runs
+			}
+			return err
+		})
+		if g, w := strings.Join(got, "\n"), strings.Join(want[tt.name], "\n"); g != w {
+			t.Errorf("%s with %d-byte run buffers (RunLocal %v): shards differ:\n%s\nwant\n%s", tt.name, tt.buffer, tt.local, g, w)
+		}
+		if !tt.local && runs < tt.minRuns {
+			t.Errorf("%s with %d-byte run buffers: %d runs, want at least %d", tt.name, tt.buffer, runs, tt.minRuns)
+		}
+	}
 }

@@ -92,6 +92,10 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "wrote %d records (%d images x %d epochs, %d views) in %d shards, %d bytes; rejected %d; %.1fs, %.1f images/s\n",
 		sum.Records, sum.Images, cfg.Epochs, sum.Views, sum.Shards, sum.Bytes, sum.Rejected, sum.Seconds, sum.ImagesPerSecond())
+	if sum.ShuffleBytes >= 0 {
+		fmt.Fprintf(s.Out, "shuffled %d bytes (%.2f%% of the bytes written): references to %d sorted runs, never views\n",
+			sum.ShuffleBytes, 100*float64(sum.ShuffleBytes)/float64(max(sum.Bytes, 1)), sum.Runs)
+	}
 	if sum.Lost >= 0 {
 		fmt.Fprintf(s.Out, "lost views: %d of %d (content gone: all fill, or flat; see supcon preview)\n", sum.Lost, sum.Views)
 	}
