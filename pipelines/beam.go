@@ -227,7 +227,8 @@ type shardResult struct {
 
 // writeShardFn merges one shard's runs (sorted by id) into a temporary
 // file unique to this attempt, streaming: it holds a read buffer and one
-// record per run, never the shard.
+// record per run it reads at once (about Config.RunBuffer), never the
+// shard. A process runs at most GOMAXPROCS merges at once.
 type writeShardFn struct{ Cfg Config }
 
 func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, refs func(*string) bool, emit func(string)) error {
@@ -235,7 +236,9 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, refs func(
 	if err != nil {
 		return err
 	}
-	if runs, err = reduceRuns(ctx, f.Cfg.Output, shard, runs); err != nil {
+	mergeSlots <- struct{}{} // bounds the merges of this process, and their memory
+	defer func() { <-mergeSlots }()
+	if runs, err = reduceRuns(ctx, f.Cfg.Output, shard, runs, f.Cfg.RunBuffer); err != nil {
 		return fmt.Errorf("shard %d: merging runs: %w", shard, err)
 	}
 	comp, err := f.Cfg.compression()

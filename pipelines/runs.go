@@ -13,8 +13,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards"
@@ -33,17 +35,23 @@ import (
 // Its record count, size and CRC-32C are in the runRef, and the reader
 // checks them, so a truncated or foreign file is an error, never a shorter shard.
 
-// DefaultRunBuffer is the bytes of records the augment step of one bundle
-// buffers before writing them as sorted runs, when Config.RunBuffer is 0.
+// DefaultRunBuffer is the bytes of records the augment bundles of one
+// worker process buffer, together, before writing them as sorted runs, and
+// about what one shard merge holds, when Config.RunBuffer is 0.
 const DefaultRunBuffer = 32 << 20
 
 // mergeFanIn is the most runs a shard writer reads at once; a shard with
 // more is merged in passes through intermediate runs. Each open run costs a
-// read buffer of runReadBuffer bytes and one record.
+// read buffer of runReadBuffer bytes and one record, and a merge reads only
+// as many runs at once as fit in the run buffer (mergeWidth).
 var mergeFanIn = 64
 
+// mergeSlots bounds the shard merges a process runs at once (runners may run
+// many bundles of a step concurrently): one per CPU.
+var mergeSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
 const (
-	runReadBuffer  = 64 << 10
+	runReadBuffer  = 32 << 10
 	runWriteBuffer = 256 << 10
 	// recordOverhead is what a buffered record costs beyond its bytes.
 	recordOverhead = 96
@@ -58,6 +66,8 @@ type runRef struct {
 	Records int64  `json:"records"`
 	Bytes   int64  `json:"bytes"`
 	CRC32C  uint32 `json:"crc32c"`
+	// MaxRecord is the largest record's size in memory (recordSize).
+	MaxRecord int64 `json:"max_record"`
 }
 
 // encode returns the ref as it travels: JSON.
@@ -97,11 +107,70 @@ func runPath(prefix string, shard int, attempt string, seq int) string {
 	return storage.Join(shards.TempDir(prefix), fmt.Sprintf("%s.run-%05d-%s-%04d", storage.Base(prefix), shard, attempt, seq))
 }
 
+// recordSize is what a buffered record costs.
+func recordSize(r *keyedRecord) int64 {
+	return int64(len(r.Data)+len(r.ID)+len(r.Class)) + recordOverhead
+}
+
+// spillBudget counts the bytes of records that all the runSpillers of this
+// process hold, buffered or being written, so that however many bundles a
+// runner runs at once they hold about one run buffer together.
+var spillBudget = struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	used    int64
+	waiters int
+}{}
+
+func init() { spillBudget.cond = sync.NewCond(&spillBudget.mu) }
+
+// reserve takes n bytes of the budget, waiting while other spillers hold
+// it; it returns false, without waiting, when this spiller holds records:
+// it must write them first. When nothing is held a record larger than the
+// limit still goes through.
+func (s *runSpiller) reserve(n int64) bool {
+	b := &spillBudget
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used > 0 && b.used+n > s.limit {
+		if s.size.Load() > 0 {
+			return false
+		}
+		b.waiters++
+		b.cond.Wait() // woken by a release, or by a record added anywhere
+		b.waiters--
+	}
+	b.used += n
+	return true
+}
+
+// wake wakes the goroutines waiting in reserve, so that one whose spiller
+// now holds records writes them rather than wait for the others.
+func wake() {
+	b := &spillBudget
+	b.mu.Lock()
+	if b.waiters > 0 {
+		b.cond.Broadcast()
+	}
+	b.mu.Unlock()
+}
+
+// release gives n bytes back.
+func release(n int64) {
+	b := &spillBudget
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
 // runSpiller gathers the records of one bundle attempt by shard and writes
-// them as sorted runs whenever they reach the buffer size, and at Flush.
-// The goroutine whose record fills the buffer writes it, while the others
-// fill a new one: memory is at most about (writers+1) buffers. It is safe
-// for concurrent use.
+// them as sorted runs whenever they fill the buffer, and at Flush. The
+// buffers of all spillers of a process share one budget (spillBudget): a
+// record that does not fit first makes its own spiller write what it holds,
+// or else waits for others to write theirs. The goroutine that writes a
+// buffer does so while the others go on, so memory is about the budget plus
+// a record per goroutine. It is safe for concurrent use.
 type runSpiller struct {
 	prefix  string
 	attempt string // unique to this bundle attempt: random
@@ -109,7 +178,7 @@ type runSpiller struct {
 
 	mu   sync.Mutex
 	buf  map[int][]keyedRecord
-	size int64
+	size atomic.Int64 // bytes in buf; changed with mu held
 	seq  int
 	refs []runRef
 	err  error
@@ -124,10 +193,26 @@ func newRunSpiller(prefix string, limit int) *runSpiller {
 
 // Add buffers a record of shard, writing the buffer as runs when it is full.
 func (s *runSpiller) Add(ctx context.Context, shard int, r keyedRecord) {
+	n := recordSize(&r)
+	for !s.reserve(n) {
+		s.writeHeld(ctx)
+	}
 	s.mu.Lock()
 	s.buf[shard] = append(s.buf[shard], r)
-	s.size += int64(len(r.Data)+len(r.ID)+len(r.Class)) + recordOverhead
-	if s.size < s.limit {
+	if s.size.Add(n) < s.limit {
+		s.mu.Unlock()
+		wake()
+		return
+	}
+	full, seq := s.take()
+	s.mu.Unlock()
+	s.write(ctx, full, seq)
+}
+
+// writeHeld writes what the spiller holds, if anything.
+func (s *runSpiller) writeHeld(ctx context.Context) {
+	s.mu.Lock()
+	if s.size.Load() == 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -139,7 +224,8 @@ func (s *runSpiller) Add(ctx context.Context, shard int, r keyedRecord) {
 // take hands over the buffer; s.mu is held.
 func (s *runSpiller) take() (map[int][]keyedRecord, int) {
 	full := s.buf
-	s.buf, s.size = map[int][]keyedRecord{}, 0
+	s.buf = map[int][]keyedRecord{}
+	s.size.Store(0)
 	s.seq++
 	return full, s.seq
 }
@@ -149,6 +235,10 @@ func (s *runSpiller) write(ctx context.Context, full map[int][]keyedRecord, seq 
 	for _, shard := range sortedShards(full) {
 		recs := full[shard]
 		sort.Slice(recs, func(i, j int) bool { return recordLess(&recs[i], &recs[j]) })
+		var held int64
+		for i := range recs {
+			held += recordSize(&recs[i])
+		}
 		ref, err := writeRun(ctx, runPath(s.prefix, shard, s.attempt, seq), shard, func(yield func(*keyedRecord) error) error {
 			for i := range recs {
 				if err := yield(&recs[i]); err != nil {
@@ -165,6 +255,7 @@ func (s *runSpiller) write(ctx context.Context, full map[int][]keyedRecord, seq 
 		}
 		s.mu.Unlock()
 		full[shard] = nil // let the records go as soon as they are on disk
+		release(held)
 	}
 }
 
@@ -242,6 +333,7 @@ func writeRun(ctx context.Context, name string, shard int, each func(yield func(
 		uv(uint64(len(r.Data)))
 		_, err := bw.Write(r.Data) // bufio keeps the first write error
 		ref.Records++
+		ref.MaxRecord = max(ref.MaxRecord, recordSize(r))
 		return err
 	})
 	if err == nil {
@@ -425,17 +517,31 @@ func mergeRuns(ctx context.Context, refs []runRef, yield func(*keyedRecord) erro
 	return nil
 }
 
-// reduceRuns merges runs in groups of mergeFanIn into intermediate runs
-// (named uniquely for this attempt) until at most mergeFanIn are left, and
+// mergeWidth is how many of the runs a merge reads at once: as many as
+// fit in buffer bytes (a read buffer and the largest record each), at
+// least 2 and at most mergeFanIn.
+func mergeWidth(refs []runRef, buffer int) int {
+	if buffer <= 0 {
+		buffer = DefaultRunBuffer
+	}
+	var largest int64
+	for _, r := range refs {
+		largest = max(largest, r.MaxRecord)
+	}
+	return int(max(2, min(int64(mergeFanIn), int64(buffer)/(runReadBuffer+largest))))
+}
+
+// reduceRuns merges runs in groups of mergeWidth into intermediate runs
+// (named uniquely for this attempt) until at most mergeWidth are left, and
 // returns those. The runs it was given stay where they are: a retry of the
 // shard writer reads them again, and finalize removes them all.
-func reduceRuns(ctx context.Context, prefix string, shard int, refs []runRef) ([]runRef, error) {
+func reduceRuns(ctx context.Context, prefix string, shard int, refs []runRef, buffer int) ([]runRef, error) {
 	attempt := "merge" + storage.RandomHex(8)
 	seq := 0
-	for len(refs) > mergeFanIn {
+	for width := mergeWidth(refs, buffer); len(refs) > width; {
 		var next []runRef
-		for i := 0; i < len(refs); i += mergeFanIn {
-			group := refs[i:min(i+mergeFanIn, len(refs))]
+		for i := 0; i < len(refs); i += width {
+			group := refs[i:min(i+width, len(refs))]
 			if len(group) == 1 {
 				next = append(next, group[0])
 				continue
