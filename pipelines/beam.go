@@ -72,7 +72,7 @@ func Build(s beam.Scope, cfg Config) (written, rejected beam.PCollection) {
 	return written, rejected
 }
 
-// listFn lists the source's units of work.
+// listFn lists the source's units of work, emitting each as it is listed.
 type listFn struct{ Cfg Config }
 
 func (f *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Unit)) error {
@@ -80,13 +80,13 @@ func (f *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Unit)) 
 	if err != nil {
 		return err
 	}
-	units, err := src.Units(ctx)
-	if err != nil {
-		return fmt.Errorf("listing %s: %w", src, err)
-	}
-	for _, u := range units {
+	err = src.EachUnit(ctx, func(u Unit) error {
 		shuffleBytes.Inc(ctx, unitShuffleSize(u))
 		emit(u)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("listing %s: %w", src, err)
 	}
 	return nil
 }
