@@ -62,6 +62,7 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.Float64Var(&cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
 	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
 	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
+	fs.IntVar(&cfg.RunBuffer, "run-buffer", 0, "`BYTES` of records a worker buffers before writing them as sorted runs, and about what one shard merge holds (0: 32 MiB); a worker needs about this x (CPUs+1)")
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
 	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
 	bindBeamFlags(fs)
