@@ -131,6 +131,7 @@ func (f *processFn) Setup() error {
 }
 
 func (f *processFn) StartBundle(ctx context.Context, _ func(int, string), _ func(string)) {
+	f.abandon() // a bundle the runner gave up on without finishing it
 	n := runtime.GOMAXPROCS(0)
 	f.runs = newRunSpiller(f.Cfg.Output, f.Cfg.RunBuffer)
 	f.work = make(chan Unit, n)
@@ -161,7 +162,7 @@ func (f *processFn) StartBundle(ctx context.Context, _ func(int, string), _ func
 func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, string), rejectOut func(string)) error {
 	f.work <- u
 	if err := f.flush(ctx, emit, rejectOut); err != nil {
-		f.stop()
+		f.abandon()
 		return err
 	}
 	return nil
@@ -169,10 +170,30 @@ func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, s
 
 func (f *processFn) FinishBundle(ctx context.Context, emit func(int, string), rejectOut func(string)) error {
 	f.stop()
-	if err := f.runs.Flush(ctx); err != nil {
-		return fmt.Errorf("augment: %w", err)
+	err := f.runs.Flush(ctx)
+	if err != nil {
+		err = fmt.Errorf("augment: %w", err)
+	} else {
+		err = f.flush(ctx, emit, rejectOut)
 	}
-	return f.flush(ctx, emit, rejectOut)
+	f.runs = nil
+	return err
+}
+
+// Teardown gives back what a bundle left unfinished holds.
+func (f *processFn) Teardown() { f.abandon() }
+
+// abandon stops the current bundle, if one is running, and drops its
+// unwritten records: it failed, and its retry makes them again.
+func (f *processFn) abandon() {
+	f.stop()
+	if f.runs != nil {
+		f.runs.Discard()
+		f.runs = nil
+	}
+	f.mu.Lock()
+	f.done = nil
+	f.mu.Unlock()
 }
 
 // stop lets the bundle's goroutines finish and waits for them.

@@ -268,6 +268,21 @@ func (s *runSpiller) Flush(ctx context.Context) error {
 	return s.Err()
 }
 
+// Discard drops what is buffered, unwritten, giving its budget back: the
+// bundle failed, and a retry makes the records again.
+func (s *runSpiller) Discard() {
+	s.mu.Lock()
+	full, _ := s.take()
+	s.mu.Unlock()
+	var held int64
+	for _, recs := range full {
+		for i := range recs {
+			held += recordSize(&recs[i])
+		}
+	}
+	release(held)
+}
+
 // Err returns the first run that could not be written.
 func (s *runSpiller) Err() error {
 	s.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +116,46 @@ func TestDamagedRunIsAnError(t *testing.T) {
 		if err := readAll(); err == nil {
 			t.Errorf("%s run: no error", what)
 		}
+	}
+}
+
+// A bundle that fails (its run cannot be written: the temporary folder is
+// a file) gives its budget back, and the next bundle of the same DoFn
+// writes its runs.
+func TestFailedBundleGivesItsBudgetBack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := treeConfig(t, filepath.Join(dir, "train"))
+	cfg.RunBuffer = 4 << 10 // runs written, and failing, while units are processed
+	src, _ := ParseSource(cfg.Input, cfg.Split)
+	units, err := src.Units(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &processFn{Cfg: cfg}
+	if err := f.Setup(); err != nil {
+		t.Fatal(err)
+	}
+	bundle := func() (int, error) {
+		runs := 0
+		emit := func(int, string) { runs++ }
+		f.StartBundle(ctx, emit, func(string) {})
+		for _, u := range units {
+			if err := f.ProcessElement(ctx, u, emit, func(string) {}); err != nil {
+				return runs, err
+			}
+		}
+		return runs, f.FinishBundle(ctx, emit, func(string) {})
+	}
+	os.WriteFile(filepath.Join(dir, "train.temp"), []byte("not a folder"), 0o644)
+	if _, err := bundle(); err == nil || !strings.Contains(err.Error(), "train.temp") {
+		t.Fatalf("a bundle that cannot write its runs: %v", err)
+	}
+	if spillBudget.used != 0 {
+		t.Errorf("after a failed bundle %d bytes of budget are still held", spillBudget.used)
+	}
+	os.Remove(filepath.Join(dir, "train.temp"))
+	if runs, err := bundle(); err != nil || runs == 0 {
+		t.Errorf("the next bundle: %d runs, %v", runs, err)
 	}
 }
