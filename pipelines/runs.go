@@ -328,7 +328,7 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 // order, to a new run file at name. On error the file is removed.
 func writeRun(ctx context.Context, name string, shard int, each func(yield func(*keyedRecord) error) error) (runRef, error) {
 	fsys := storage.For(name)
-	f, err := fsys.Create(ctx, name)
+	f, err := storage.CreateScratch(ctx, name) // not synced: a crash loses the job, not a shard
 	if err != nil {
 		return runRef{}, fmt.Errorf("writing run of shard %d: %w", shard, err)
 	}
