@@ -114,7 +114,7 @@ func runMemChild(t *testing.T, cfg Config, limit int64) memResult {
 // process under that limit (debug.SetMemoryLimit, with collection only at
 // the limit), and its peak Go memory stays at the limit: the records never
 // are all in memory. Its shards are byte-identical to the ones the
-// in-memory design wrote without a limit (golden, 3.27 GB peak RSS then).
+// in-memory design wrote without a limit (golden, 3.12 GiB peak RSS then).
 func TestMemoryBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 283 MB of shards")
