@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,15 +24,13 @@ import (
 func init() {
 	beam.RegisterType(reflect.TypeOf((*Config)(nil)).Elem())
 	beam.RegisterType(reflect.TypeOf((*Unit)(nil)).Elem())
-	beam.RegisterType(reflect.TypeOf((*keyedRecord)(nil)).Elem())
 	register.DoFn3x1[context.Context, []byte, func(Unit), error](&listFn{})
-	register.DoFn4x1[context.Context, Unit, func(int, keyedRecord), func(string), error](&processFn{})
-	register.DoFn4x1[context.Context, int, func(*keyedRecord) bool, func(string), error](&writeShardFn{})
+	register.DoFn4x1[context.Context, Unit, func(int, string), func(string), error](&processFn{})
+	register.DoFn4x1[context.Context, int, func(*string) bool, func(string), error](&writeShardFn{})
 	register.DoFn4x1[context.Context, []byte, func(*string) bool, func(*string) bool, error](&finalizeFn{})
 	register.Emitter1[Unit]()
-	register.Emitter2[int, keyedRecord]()
+	register.Emitter2[int, string]()
 	register.Emitter1[string]()
-	register.Iter1[*keyedRecord]()
 	register.Iter1[string]()
 }
 
@@ -42,6 +41,11 @@ var (
 	rejectedImgs = beam.NewCounter("supcon", "rejected")
 	bytesWritten = beam.NewCounter("supcon", "bytes_written")
 	lostViews    = beam.NewCounter("supcon", lostViewsCounter)
+	// shuffleBytes is the bytes of the elements that go through a shuffle:
+	// the units through the Reshuffle, the run references through the
+	// GroupByKey. The views themselves never do.
+	shuffleBytes = beam.NewCounter("supcon", shuffleBytesCounter)
+	runsWritten  = beam.NewCounter("supcon", "runs_written")
 )
 
 // imagesDone counts images processed in this process, for the progress
@@ -50,9 +54,10 @@ var imagesDone atomic.Int64
 
 // Build adds the augment pipeline to scope s: list the source's units,
 // reshuffle them over workers, read, decode and augment every image into
-// one multiview record per epoch, group the records by shard, write each
-// shard (sorted by id) to a temporary file, and finalize the dataset once
-// every shard is written. cfg.Labels must hold the class names unless the
+// one multiview record per epoch, written by each bundle as runs sorted by
+// id (one file per shard and buffer, see docs/pipeline-memory.md), group
+// the references to the runs by shard, merge each shard's runs into a
+// temporary shard file, and finalize the dataset once every shard is written. cfg.Labels must hold the class names unless the
 // source is TFRecord. It returns the written shards (JSON of
 // shards.TempShard with class counts) and the rejections (JSON lines).
 func Build(s beam.Scope, cfg Config) (written, rejected beam.PCollection) {
@@ -67,7 +72,7 @@ func Build(s beam.Scope, cfg Config) (written, rejected beam.PCollection) {
 	return written, rejected
 }
 
-// listFn lists the source's units of work.
+// listFn lists the source's units of work, emitting each as it is listed.
 type listFn struct{ Cfg Config }
 
 func (f *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Unit)) error {
@@ -75,43 +80,41 @@ func (f *listFn) ProcessElement(ctx context.Context, _ []byte, emit func(Unit)) 
 	if err != nil {
 		return err
 	}
-	units, err := src.Units(ctx)
+	err = src.EachUnit(ctx, func(u Unit) error {
+		shuffleBytes.Inc(ctx, unitShuffleSize(u))
+		emit(u)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("listing %s: %w", src, err)
-	}
-	for _, u := range units {
-		emit(u)
 	}
 	return nil
 }
 
-// processFn reads a unit's images and makes their records; bad images go
-// to the rejected output with their reason. Runners hand a worker one
-// bundle at a time per stage, so the DoFn spreads a bundle's units over
-// GOMAXPROCS goroutines itself: ProcessElement queues a unit and emits
-// whatever has finished, FinishBundle emits the rest. Order does not matter:
-// shard writers sort their records.
+// processFn reads a unit's images and makes their records, which it
+// writes itself as sorted runs (runSpiller); it emits only references to
+// the runs, keyed by shard. Bad images go to the rejected output with their
+// reason. Runners hand a worker one bundle at a time per stage, so the DoFn
+// spreads a bundle's units over GOMAXPROCS goroutines itself: ProcessElement
+// queues a unit and emits whatever has finished, FinishBundle writes the
+// last runs and emits the rest. A retried bundle writes runs under new
+// names, and only the references a committed bundle emitted are merged.
 type processFn struct {
 	Cfg  Config
 	proc *processor
 	kind SourceKind
 
+	runs *runSpiller
 	work chan Unit
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	done []unitOutput
 }
 
-// unitOutput is what the workers made of one unit.
+// unitOutput is what the workers made of one unit, besides its records.
 type unitOutput struct {
-	records []shardedRecord
-	rejects []rejection
-	images  int64
-}
-
-type shardedRecord struct {
-	shard int
-	rec   keyedRecord
+	rejects             []rejection
+	images, views, lost int64
 }
 
 func (f *processFn) Setup() error {
@@ -127,8 +130,10 @@ func (f *processFn) Setup() error {
 	return nil
 }
 
-func (f *processFn) StartBundle(ctx context.Context, _ func(int, keyedRecord), _ func(string)) {
+func (f *processFn) StartBundle(ctx context.Context, _ func(int, string), _ func(string)) {
+	f.abandon() // a bundle the runner gave up on without finishing it
 	n := runtime.GOMAXPROCS(0)
+	f.runs = newRunSpiller(f.Cfg.Output, f.Cfg.RunBuffer)
 	f.work = make(chan Unit, n)
 	for i := 0; i < n; i++ {
 		f.wg.Add(1)
@@ -137,7 +142,9 @@ func (f *processFn) StartBundle(ctx context.Context, _ func(int, keyedRecord), _
 			for u := range f.work {
 				var out unitOutput
 				f.proc.processUnit(ctx, f.kind, u, func(shard int, r keyedRecord) {
-					out.records = append(out.records, shardedRecord{shard, r})
+					out.views += int64(r.Views)
+					out.lost += int64(r.Lost)
+					f.runs.Add(ctx, shard, r)
 				}, func(r rejection) {
 					out.rejects = append(out.rejects, r)
 				}, func() {
@@ -152,32 +159,73 @@ func (f *processFn) StartBundle(ctx context.Context, _ func(int, keyedRecord), _
 	}
 }
 
-func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, keyedRecord), rejectOut func(string)) error {
+func (f *processFn) ProcessElement(ctx context.Context, u Unit, emit func(int, string), rejectOut func(string)) error {
 	f.work <- u
-	f.flush(ctx, emit, rejectOut)
+	if err := f.flush(ctx, emit, rejectOut); err != nil {
+		f.abandon()
+		return err
+	}
 	return nil
 }
 
-func (f *processFn) FinishBundle(ctx context.Context, emit func(int, keyedRecord), rejectOut func(string)) error {
-	close(f.work)
-	f.wg.Wait()
-	f.flush(ctx, emit, rejectOut)
-	return nil
+func (f *processFn) FinishBundle(ctx context.Context, emit func(int, string), rejectOut func(string)) error {
+	f.stop()
+	err := f.runs.Flush(ctx)
+	if err != nil {
+		err = fmt.Errorf("augment: %w", err)
+	} else {
+		err = f.flush(ctx, emit, rejectOut)
+	}
+	f.runs = nil
+	return err
 }
 
-// flush emits, on the DoFn's own goroutine, everything the workers have finished.
-func (f *processFn) flush(ctx context.Context, emit func(int, keyedRecord), rejectOut func(string)) {
+// Teardown gives back what a bundle left unfinished holds.
+func (f *processFn) Teardown() { f.abandon() }
+
+// abandon stops the current bundle, if one is running, and drops its
+// unwritten records: it failed, and its retry makes them again.
+func (f *processFn) abandon() {
+	f.stop()
+	if f.runs != nil {
+		f.runs.Discard()
+		f.runs = nil
+	}
+	f.mu.Lock()
+	f.done = nil
+	f.mu.Unlock()
+}
+
+// stop lets the bundle's goroutines finish and waits for them.
+func (f *processFn) stop() {
+	if f.work != nil {
+		close(f.work)
+		f.wg.Wait()
+		f.work = nil
+	}
+}
+
+// flush emits, on the DoFn's own goroutine, everything the workers have
+// finished: the references to the runs written so far, the rejections and
+// the counts. It reports a run that could not be written.
+func (f *processFn) flush(ctx context.Context, emit func(int, string), rejectOut func(string)) error {
+	if err := f.runs.Err(); err != nil {
+		return fmt.Errorf("augment: %w", err)
+	}
+	for _, ref := range f.runs.Take() {
+		s := ref.encode()
+		shuffleBytes.Inc(ctx, shuffleSize(ref.Shard, s))
+		runsWritten.Inc(ctx, 1)
+		emit(ref.Shard, s)
+	}
 	f.mu.Lock()
 	done := f.done
 	f.done = nil
 	f.mu.Unlock()
 	for _, out := range done {
 		imagesRead.Inc(ctx, out.images)
-		for _, r := range out.records {
-			viewsWritten.Inc(ctx, int64(r.rec.Views))
-			lostViews.Inc(ctx, int64(r.rec.Lost))
-			emit(r.shard, r.rec)
-		}
+		viewsWritten.Inc(ctx, out.views)
+		lostViews.Inc(ctx, out.lost)
 		for _, r := range out.rejects {
 			rejectedImgs.Inc(ctx, 1)
 			b, err := json.Marshal(r)
@@ -187,6 +235,7 @@ func (f *processFn) flush(ctx context.Context, emit func(int, keyedRecord), reje
 			rejectOut(string(b))
 		}
 	}
+	return nil
 }
 
 // shardResult is what a shard writer reports to finalize.
@@ -197,23 +246,22 @@ type shardResult struct {
 	Views       int64            `json:"views"`
 }
 
-// writeShardFn writes one shard's records, sorted by id, to a temporary
-// file unique to this attempt.
+// writeShardFn merges one shard's runs (sorted by id) into a temporary
+// file unique to this attempt, streaming: it holds a read buffer and one
+// record per run it reads at once (about Config.RunBuffer), never the
+// shard. A process runs at most GOMAXPROCS merges at once.
 type writeShardFn struct{ Cfg Config }
 
-func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(*keyedRecord) bool, emit func(string)) error {
-	var all []keyedRecord
-	var r keyedRecord
-	for recs(&r) {
-		all = append(all, r)
-		r = keyedRecord{}
+func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, refs func(*string) bool, emit func(string)) error {
+	runs, err := collectRuns(shard, refs)
+	if err != nil {
+		return err
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].ID != all[j].ID {
-			return all[i].ID < all[j].ID
-		}
-		return string(all[i].Data) < string(all[j].Data)
-	})
+	mergeSlots <- struct{}{} // bounds the merges of this process, and their memory
+	defer func() { <-mergeSlots }()
+	if runs, err = reduceRuns(ctx, f.Cfg.Output, shard, runs, f.Cfg.RunBuffer); err != nil {
+		return fmt.Errorf("shard %d: merging runs: %w", shard, err)
+	}
 	comp, err := f.Cfg.compression()
 	if err != nil {
 		return err
@@ -223,14 +271,18 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 		return err
 	}
 	res := shardResult{ClassCounts: map[string]int64{}, Labels: map[string]int64{}}
-	for _, r := range all {
+	err = mergeRuns(ctx, runs, func(r *keyedRecord) error {
 		if err := w.Write(r.Data); err != nil {
-			return errors.Join(err, w.Abort(ctx))
+			return err
 		}
 		res.ClassCounts[r.Class]++
 		res.Labels[r.Class] = r.Label
 		res.Views += int64(r.Views)
 		bytesWritten.Inc(ctx, int64(r.Bytes))
+		return nil
+	})
+	if err != nil {
+		return errors.Join(err, w.Abort(ctx))
 	}
 	if err := w.Close(); err != nil {
 		return errors.Join(err, w.Abort(ctx))
@@ -242,6 +294,33 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, recs func(
 	}
 	emit(string(b))
 	return nil
+}
+
+// collectRuns reads a shard's run references, in path order, each once.
+func collectRuns(shard int, refs func(*string) bool) ([]runRef, error) {
+	byPath := map[string]runRef{}
+	var s string
+	for refs(&s) {
+		r, err := decodeRunRef(s)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d: %w", shard, err)
+		}
+		if r.Shard != shard {
+			return nil, fmt.Errorf("shard %d: run %s is of shard %d", shard, r.Path, r.Shard)
+		}
+		byPath[r.Path] = r
+	}
+	out := make([]runRef, 0, len(byPath))
+	for _, p := range sortedKeys(byPath) {
+		out = append(out, byPath[p])
+	}
+	return out, nil
+}
+
+// unitShuffleSize is about the bytes of a unit's encoding: its strings,
+// their lengths and its numbers.
+func unitShuffleSize(u Unit) int64 {
+	return int64(len(u.Path)+len(u.Labels)+len(u.ID)+len(u.Class)) + 4 + 3*binary.MaxVarintLen32
 }
 
 // finalizeFn runs once, after every shard writer has finished (its side

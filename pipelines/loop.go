@@ -11,7 +11,7 @@ import (
 )
 
 // RunLocal does the work of the augment pipeline without Beam: the same
-// listing, reading, augmenting, sorting, shard writing and finalize, on
+// listing, reading, augmenting, sorted runs, merging and finalize, on
 // `workers` goroutines of this process. It is the baseline that measures
 // Beam's overhead, and a way to make a dataset where Beam is not wanted.
 // The shards it writes are byte-identical to the pipeline's.
@@ -31,8 +31,8 @@ func RunLocal(ctx context.Context, cfg Config, workers int) (*shards.Manifest, e
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", src, err)
 	}
+	runs := newRunSpiller(cfg.Output, cfg.RunBuffer)
 	var mu sync.Mutex
-	byShard := map[int][]keyedRecord{}
 	var rejects []string
 	reject := func(r rejection) {
 		b, _ := json.Marshal(r)
@@ -48,9 +48,7 @@ func RunLocal(ctx context.Context, cfg Config, workers int) (*shards.Manifest, e
 			defer wg.Done()
 			for u := range work {
 				proc.processUnit(ctx, src.Kind, u, func(shard int, r keyedRecord) {
-					mu.Lock()
-					byShard[shard] = append(byShard[shard], r)
-					mu.Unlock()
+					runs.Add(ctx, shard, r)
 				}, reject, func() {})
 			}
 		}()
@@ -60,20 +58,18 @@ func RunLocal(ctx context.Context, cfg Config, workers int) (*shards.Manifest, e
 	}
 	close(work)
 	wg.Wait()
+	if err := runs.Flush(ctx); err != nil {
+		return nil, err
+	}
+	byShard := map[int][]string{}
+	for _, ref := range runs.Take() {
+		byShard[ref.Shard] = append(byShard[ref.Shard], ref.encode())
+	}
 
 	var results []string
-	for shard := range byShard {
+	for shard, refs := range byShard {
 		var out string
-		it := byShard[shard]
-		i := 0
-		err := (&writeShardFn{Cfg: cfg}).ProcessElement(ctx, shard, func(r *keyedRecord) bool {
-			if i == len(it) {
-				return false
-			}
-			*r = it[i]
-			i++
-			return true
-		}, func(s string) { out = s })
+		err := (&writeShardFn{Cfg: cfg}).ProcessElement(ctx, shard, iterate(refs), func(s string) { out = s })
 		if err != nil {
 			return nil, err
 		}

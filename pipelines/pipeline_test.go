@@ -217,6 +217,9 @@ func TestLeftoverAttemptsAreCleanedUp(t *testing.T) {
 	for i := 0; i < 3; i++ { // partial attempts of a crashed earlier run
 		os.WriteFile(filepath.Join(tmp, fmt.Sprintf("train-0000%d-of-00002.tfrecord.attempt-dead%d", i%2, i)), []byte("partial"), 0o644)
 	}
+	// Runs of a killed earlier run, never referenced by this one.
+	os.WriteFile(runPath(cfg.Output, 0, "deadbeefdeadbeef", 1), []byte("\x01xpartial run"), 0o644)
+	os.WriteFile(runPath(cfg.Output, 1, "merge00000000dead", 3), nil, 0o644)
 	// A shard that an interrupted earlier run had already renamed into place.
 	os.WriteFile(shards.ShardPath(cfg.Output, 1, 2, shards.None), []byte("stale shard of an earlier attempt"), 0o644)
 	if _, err := Run(context.Background(), cfg, "prism", nil); err != nil {

@@ -51,6 +51,11 @@ type Config struct {
 	Crop string
 	// NoFlip turns off the random crop's horizontal flip.
 	NoFlip bool
+	// RunBuffer is the bytes of records the augment step of one bundle
+	// holds before it writes them, sorted, as runs under the dataset's
+	// temporary folder (0: DefaultRunBuffer). A worker's memory is about
+	// RunBuffer × (goroutines + 1); see docs/pipeline-memory.md.
+	RunBuffer int
 }
 
 // Validate checks the configuration, naming the first bad field.
@@ -70,6 +75,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("pipelines: Size %d: want at least 1", c.Size)
 	case c.Channels != 1 && c.Channels != 3:
 		return fmt.Errorf("pipelines: Channels %d: want 1 or 3", c.Channels)
+	case c.RunBuffer < 0:
+		return fmt.Errorf("pipelines: RunBuffer %d: want 0 (the default) or more bytes", c.RunBuffer)
 	}
 	if _, err := shards.ParseViewFormat(string(c.Format)); err != nil {
 		return fmt.Errorf("pipelines: Format: %w", err)

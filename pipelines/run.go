@@ -47,6 +47,13 @@ type Summary struct {
 	// or flat), from the Beam counter supcon/lost_views; -1 when the runner
 	// reports no metrics.
 	Lost int64
+	// ShuffleBytes is the bytes that went through the pipeline's shuffles
+	// (unit and run references, never views), from the Beam counter
+	// supcon/shuffle_bytes; -1 when the runner reports no metrics.
+	ShuffleBytes int64
+	// Runs counts the sorted run files the augment step wrote (Beam
+	// counter supcon/runs_written); -1 when the runner reports no metrics.
+	Runs int64
 	// Missing lists the files of the source's split that are absent and
 	// were not read (CIFAR-10 training batches); empty when all were there.
 	Missing  []string
@@ -56,6 +63,10 @@ type Summary struct {
 // lostViewsCounter is the name of the Beam counter of lost views
 // (namespace "supcon").
 const lostViewsCounter = "lost_views"
+
+// shuffleBytesCounter is the name of the Beam counter of the bytes that go
+// through a shuffle (namespace "supcon").
+const shuffleBytesCounter = "shuffle_bytes"
 
 // counterTotal sums the counter supcon/name over a finished pipeline's
 // steps, or returns -1 when the runner gave no result.
@@ -161,7 +172,8 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 	if err != nil {
 		return nil, fmt.Errorf("running the augment pipeline on %s: %w", runner, err)
 	}
-	sum := &Summary{Seconds: time.Since(start).Seconds(), Lost: counterTotal(pr, lostViewsCounter), Missing: missing}
+	sum := &Summary{Seconds: time.Since(start).Seconds(), Lost: counterTotal(pr, lostViewsCounter), ShuffleBytes: counterTotal(pr, shuffleBytesCounter), Runs: counterTotal(pr, "runs_written"),
+		Missing: missing}
 	man, err := shards.ReadManifest(ctx, shards.ManifestPath(cfg.Output))
 	if err != nil {
 		return nil, fmt.Errorf("the pipeline finished but its manifest is not readable: %w", err)

@@ -138,27 +138,56 @@ type Unit struct {
 // unitRecords is how many CIFAR or MNIST records one unit reads.
 const unitRecords = 2500
 
-// Units lists the source's units of work. A folder tree is listed in one
-// walk (one listing by prefix on GCS); files directly in the root, outside
-// any class folder, are not images of a class and are skipped.
+// Units lists the source's units of work (see EachUnit), sorted by path
+// for a folder tree.
 func (s Source) Units(ctx context.Context) ([]Unit, error) {
-	switch s.Kind {
-	case Folder:
-		files, err := storage.Walk(ctx, s.Path)
-		if err != nil {
-			return nil, err
-		}
-		var units []Unit
-		for _, f := range files {
+	var units []Unit
+	err := s.EachUnit(ctx, func(u Unit) error {
+		units = append(units, u)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind == Folder {
+		sort.Slice(units, func(i, j int) bool { return units[i].Path < units[j].Path })
+	}
+	return units, nil
+}
+
+// EachUnit calls fn with each of the source's units of work. A folder tree
+// is walked in pages (one listing by prefix on GCS) and its units come in
+// no particular order, so a class folder of a million files is never listed
+// whole; files directly in the root, outside any class folder, are not
+// images of a class and are skipped. An error from fn stops the listing.
+func (s Source) EachUnit(ctx context.Context, fn func(Unit) error) error {
+	if s.Kind == Folder {
+		return storage.WalkEach(ctx, s.Path, func(f storage.FileInfo) error {
 			rel := strings.TrimPrefix(strings.TrimPrefix(f.Name, s.Path), "/")
 			rel = strings.ReplaceAll(rel, "\\", "/")
 			class, _, ok := strings.Cut(rel, "/")
 			if !ok || strings.HasPrefix(class, ".") || strings.HasPrefix(path.Base(rel), ".") {
-				continue
+				return nil
 			}
-			units = append(units, Unit{Path: f.Name, ID: rel, Class: class})
+			return fn(Unit{Path: f.Name, ID: rel, Class: class})
+		})
+	}
+	units, err := s.listUnits(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		if err := fn(u); err != nil {
+			return err
 		}
-		return units, nil
+	}
+	return nil
+}
+
+// listUnits lists the units of a CIFAR, MNIST or TFRecord source: a few
+// per file.
+func (s Source) listUnits(ctx context.Context) ([]Unit, error) {
+	switch s.Kind {
 	case CIFAR10, CIFAR100:
 		return s.cifarUnits(ctx)
 	case MNIST:

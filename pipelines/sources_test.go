@@ -5,13 +5,17 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/supcon/supcon/internal/gcstest"
+	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -299,4 +303,73 @@ func TestCropModes(t *testing.T) {
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "middle") {
 		t.Fatalf("--crop middle: %v", err)
 	}
+}
+
+// A class folder of more files than one page of the listing is listed in
+// pages: EachUnit yields every image once (dot files and files outside a
+// class folder skipped), and Units the same, sorted; on gs:// too.
+func TestFolderListedInPages(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	want := map[string]bool{}
+	for i := 0; i < 2100; i++ { // more than two pages of the local walk
+		name := fmt.Sprintf("big/%04d.png", i)
+		want[name] = true
+		os.MkdirAll(filepath.Join(dir, "big"), 0o755)
+		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	}
+	os.MkdirAll(filepath.Join(dir, "small", "deep"), 0o755)
+	os.WriteFile(filepath.Join(dir, "small", "deep", "a.jpg"), nil, 0o644)
+	want["small/deep/a.jpg"] = true
+	os.WriteFile(filepath.Join(dir, "small", ".hidden.jpg"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "root.jpg"), nil, 0o644)
+
+	check := func(root string) {
+		t.Helper()
+		src, err := ParseSource(root, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		err = src.EachUnit(ctx, func(u Unit) error {
+			seen[u.ID]++
+			if c, _, _ := strings.Cut(u.ID, "/"); u.Class != c || !strings.HasSuffix(u.Path, u.ID) {
+				t.Errorf("unit %+v", u)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != len(want) {
+			t.Errorf("%s: %d units, want %d", root, len(seen), len(want))
+		}
+		for id, n := range seen {
+			if !want[id] || n != 1 {
+				t.Errorf("%s: unit %s listed %d times", root, id, n)
+			}
+		}
+		units, err := src.Units(ctx)
+		if err != nil || len(units) != len(want) || !sort.SliceIsSorted(units, func(i, j int) bool { return units[i].Path < units[j].Path }) {
+			t.Errorf("%s: Units gives %d units (sorted: %v), %v", root, len(units), err == nil, err)
+		}
+		stop := errors.New("stop")
+		n := 0
+		if err := src.EachUnit(ctx, func(Unit) error { n++; return stop }); err != stop || n != 1 {
+			t.Errorf("%s: an error from fn: %v after %d units, want it back after 1", root, err, n)
+		}
+	}
+	check(dir)
+	bucket := gcstest.Start(t)
+	for _, id := range []string{"big/0001.png", "big/0002.png", "small/deep/a.jpg", "small/.hidden.jpg", "root.jpg"} {
+		w, err := storage.Create(ctx, "gs://"+bucket+"/tree/"+id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = map[string]bool{"big/0001.png": true, "big/0002.png": true, "small/deep/a.jpg": true}
+	check("gs://" + bucket + "/tree")
 }

@@ -69,6 +69,7 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.Float64Var(&cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
 	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
 	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
+	fs.IntVar(&cfg.RunBuffer, "run-buffer", 0, "`BYTES` of records a worker buffers before writing them as sorted runs, and about what one shard merge holds (0: 32 MiB); a worker needs about this x (CPUs+1)")
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
 	fs.StringVar(&corruptions, "corruptions", "", "write one dataset per corruption (all, or a comma-separated `LIST`) and severity instead of one with --policy")
 	fs.StringVar(&severities, "severities", "1-5", "severities of --corruptions: a range A-B or a comma-separated list")
@@ -113,6 +114,10 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "wrote %d records (%d images x %d epochs, %d views) in %d shards, %d bytes; rejected %d; %.1fs, %.1f images/s\n",
 		sum.Records, sum.Images, cfg.Epochs, sum.Views, sum.Shards, sum.Bytes, sum.Rejected, sum.Seconds, sum.ImagesPerSecond())
+	if sum.ShuffleBytes >= 0 {
+		fmt.Fprintf(s.Out, "shuffled %d bytes (%.2f%% of the bytes written): references to %d sorted runs, never views\n",
+			sum.ShuffleBytes, 100*float64(sum.ShuffleBytes)/float64(max(sum.Bytes, 1)), sum.Runs)
+	}
 	if sum.Lost >= 0 {
 		fmt.Fprintf(s.Out, "lost views: %d of %d (content gone: all fill, or flat; see supcon preview)\n", sum.Lost, sum.Views)
 	}

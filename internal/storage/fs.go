@@ -56,6 +56,37 @@ func Create(ctx context.Context, name string) (io.WriteCloser, error) {
 	return For(name).Create(ctx, name)
 }
 
+// CreateScratch opens name for writing a temporary file that a later step
+// of the same job reads and then deletes (a pipeline's sorted runs). It is
+// Create, except that a local file is not synced to disk on Close: a machine
+// crash that loses it loses the job too, and syncing every such file costs
+// more than writing it. Close still reports every write error.
+func CreateScratch(ctx context.Context, name string) (io.WriteCloser, error) {
+	if IsGCS(name) {
+		return defaultGCS.Create(ctx, name)
+	}
+	if dir := filepath.Dir(name); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("creating %s: %w", name, err)
+		}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", name, err)
+	}
+	return scratchWriter{f}, nil
+}
+
+// scratchWriter names the file in the error of Close.
+type scratchWriter struct{ *os.File }
+
+func (w scratchWriter) Close() error {
+	if err := w.File.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", w.Name(), err)
+	}
+	return nil
+}
+
 // Open opens name for reading on its FileSystem.
 func Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	return For(name).Open(ctx, name)

@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,6 +41,101 @@ func Walk(ctx context.Context, root string) ([]FileInfo, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// walkPage is how many directory entries WalkEach reads at a time.
+const walkPage = 1000
+
+// WalkEach calls fn with every file below root (a local folder or a gs://
+// prefix), at any depth, in no particular order, reading the listing in
+// pages: a folder of a million files is never held whole. On GCS it is one
+// listing by prefix (pages of up to 1,000 names); locally each folder is
+// read walkPage entries at a time. An error from fn stops the walk and is
+// returned as it is.
+func WalkEach(ctx context.Context, root string, fn func(FileInfo) error) error {
+	if IsGCS(root) {
+		return defaultGCS.walkEach(ctx, root, fn)
+	}
+	err := walkLocal(ctx, root, fn)
+	var stop fnError
+	if errors.As(err, &stop) {
+		return stop.err
+	}
+	if err != nil {
+		return fmt.Errorf("listing %s: %w", root, err)
+	}
+	return nil
+}
+
+// fnError carries an error of WalkEach's fn through the walk unwrapped.
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+func walkLocal(ctx context.Context, dir string, fn func(FileInfo) error) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		entries, err := f.ReadDir(walkPage)
+		for _, d := range entries {
+			p := filepath.Join(dir, d.Name())
+			if d.IsDir() {
+				if err := walkLocal(ctx, p, fn); err != nil {
+					return err
+				}
+				continue
+			}
+			if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+				continue
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if err := fn(FileInfo{Name: p, Size: info.Size()}); err != nil {
+				return fnError{err}
+			}
+		}
+		if err == io.EOF || len(entries) == 0 && err == nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (g *gcsFS) walkEach(ctx context.Context, root string, fn func(FileInfo) error) error {
+	bucket, prefix, err := splitGCS(root)
+	if err != nil {
+		return err
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	ctx, cancel := context.WithCancel(ctx) // fn's error stops the listing
+	defer cancel()
+	var ferr error
+	err = g.eachObject(ctx, bucket, &gcs.Query{Prefix: prefix}, func(a *gcs.ObjectAttrs) {
+		if ferr == nil && !strings.HasSuffix(a.Name, "/") { // not a folder placeholder object
+			if ferr = fn(FileInfo{Name: "gs://" + bucket + "/" + a.Name, Size: a.Size}); ferr != nil {
+				cancel()
+			}
+		}
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return gcsErr("listing", root, err)
+	}
+	return nil
 }
 
 // SubDirs returns the names (not paths) of the folders directly below root,

@@ -5,13 +5,10 @@ import (
 	"sync/atomic"
 )
 
-// Blocking parameters. mr×nr is the micro-kernel tile. The k blocking is a
-// function of k only (see kBlock), which keeps results independent of how
-// the blocks of C are split.
+// Blocking parameters. The micro-kernel tile is the kernel set's mr×nr.
+// The k blocking is a function of k only (see kBlock), which keeps results
+// independent of how the blocks of C are split and of the kernel set.
 const (
-	mr = 6  // rows of a micro tile (panels of packed A)
-	nr = 16 // columns of a micro tile (panels of packed B)
-
 	kcSingle = 384 // k up to this is one block
 	kcTarget = 256 // otherwise blocks of about this length
 
@@ -21,8 +18,9 @@ const (
 	flopsPerGo  = 1 << 21   // minimum flops per goroutine
 )
 
-// gridHook, when set (by tests), replaces the block sizes chosen by plan.
-var gridHook func(m, n, kc int) (mc, nc int)
+// gridHook, when set (by tests), replaces the block sizes chosen by plan;
+// they must be multiples of mr and nr.
+var gridHook func(m, n, kc, mr, nr int) (mc, nc int)
 
 // kBlock returns the length of the k blocks: it depends on k alone.
 func kBlock(k int) int {
@@ -39,14 +37,14 @@ func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 
 // task is one Sgemm call in flight, shared by the goroutines working on it.
 type task struct {
-	asm            bool
+	ks             *kernelSet
 	transA, transB bool
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
 
-	kc, mc, nc int // k block, C block rows and columns (multiples of mr, nr)
+	kc, mc, nc int // k block, C block rows and columns (multiples of ks.mr, ks.nr)
 	nbm, nbn   int // blocks of C along m and n
 	mpad       int // m rounded up to mr
 	apack      []float32
@@ -58,11 +56,11 @@ type task struct {
 
 var taskPool = sync.Pool{New: func() any { return new(task) }}
 
-// sgemm is Sgemm for m, n, k > 0 and alpha != 0, on the Go or the assembly
-// kernel, using at most procs goroutines.
-func sgemm(asm bool, procs int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm is Sgemm for m, n, k > 0 and alpha != 0, on the kernel set ks,
+// using at most procs goroutines.
+func sgemm(ks *kernelSet, procs int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	t := taskPool.Get().(*task)
-	t.asm, t.transA, t.transB = asm, transA, transB
+	t.ks, t.transA, t.transB = ks, transA, transB
 	t.m, t.n, t.k = m, n, k
 	t.alpha, t.beta = alpha, beta
 	t.a, t.b, t.c = a, b, c
@@ -89,8 +87,9 @@ func sgemm(asm bool, procs int, transA, transB bool, m, n, k int, alpha float32,
 // change any result.
 func (t *task) plan(procs int) int {
 	m, n, k := t.m, t.n, t.k
+	mr, nr := t.ks.mr, t.ks.nr
 	t.kc = kBlock(k)
-	t.mpad = roundUp(m, mr)
+	t.mpad = roundUp(m, t.ks.mr)
 	flops := 2 * float64(m) * float64(n) * float64(k)
 	workers := min(procs, int(flops/flopsPerGo))
 	workers = max(workers, 1)
@@ -114,7 +113,7 @@ func (t *task) plan(procs int) int {
 	t.mc = roundUp(ceilDiv(m, nbm), mr)
 	t.nc = roundUp(ceilDiv(n, nbn), nr)
 	if gridHook != nil {
-		t.mc, t.nc = gridHook(m, n, t.kc)
+		t.mc, t.nc = gridHook(m, n, t.kc, mr, nr)
 	}
 	t.nbm, t.nbn = ceilDiv(m, t.mc), ceilDiv(n, t.nc)
 	return min(workers, t.nbm*t.nbn)
@@ -135,15 +134,15 @@ func (t *task) prepackA() {
 	t.apack = (*p)[:size]
 	for l0 := 0; l0 < t.k; l0 += t.kc {
 		kcur := min(t.kc, t.k-l0)
-		packA(t.apack[l0*t.mpad:], t.a, t.lda, t.transA, 0, t.m, l0, kcur)
+		packA(t.ks, t.apack[l0*t.mpad:], t.a, t.lda, t.transA, 0, t.m, l0, kcur)
 	}
 }
 
 // work holds one goroutine's packing buffers.
 type work struct {
 	a    []float32
-	b    [nr * kcSingle]float32
-	tile [mr * nr]float32
+	b    [maxNR * kcSingle]float32
+	tile [goMR * goNR]float32
 }
 
 var workPool = sync.Pool{New: func() any { return new(work) }}
@@ -166,6 +165,7 @@ func (t *task) run() {
 // blocks added in increasing order, the first one with t.beta, whichever
 // loop order is used.
 func (t *task) block(w *work, bm, bn int) {
+	nr := t.ks.nr
 	i0, j0 := bm*t.mc, bn*t.nc
 	mcur, ncur := min(t.mc, t.m-i0), min(t.nc, t.n-j0)
 	if t.apack != nil {
@@ -179,14 +179,14 @@ func (t *task) block(w *work, bm, bn int) {
 		}
 		return
 	}
-	mp := roundUp(mcur, mr)
+	mp := roundUp(mcur, t.ks.mr)
 	for l0 := 0; l0 < t.k; l0 += t.kc {
 		kcur := min(t.kc, t.k-l0)
 		if cap(w.a) < mp*kcur {
 			w.a = make([]float32, t.mc*t.kc)
 		}
 		ap := w.a[:mp*kcur]
-		packA(ap, t.a, t.lda, t.transA, i0, mcur, l0, kcur)
+		packA(t.ks, ap, t.a, t.lda, t.transA, i0, mcur, l0, kcur)
 		for jr := 0; jr < ncur; jr += nr {
 			t.panel(w, ap, i0, mcur, j0+jr, min(nr, ncur-jr), l0, kcur)
 		}
@@ -196,8 +196,9 @@ func (t *task) block(w *work, bm, bn int) {
 // panel packs the k block l0..l0+kcur-1 of columns j..j+ncr-1 of op(B) and
 // adds its product with the packed rows i0..i0+mcur-1 of op(A) (ap) to C.
 func (t *task) panel(w *work, ap []float32, i0, mcur, j, ncr, l0, kcur int) {
+	mr, nr := t.ks.mr, t.ks.nr
 	bp := w.b[:kcur*nr]
-	packB(bp, t.b, t.ldb, t.transB, l0, kcur, j, ncr)
+	packB(t.ks, bp, t.b, t.ldb, t.transB, l0, kcur, j, ncr)
 	beta := t.beta
 	if l0 > 0 {
 		beta = 1
@@ -208,23 +209,23 @@ func (t *task) panel(w *work, ap []float32, i0, mcur, j, ncr, l0, kcur int) {
 		pa := ap[ir*kcur : (ir+mr)*kcur]
 		ci := (i0+ir)*ldc + j
 		switch {
-		case t.asm:
-			kernelAsm(kcur, pa, bp, c[ci:], ldc, t.alpha, beta, mcr, ncr)
+		case t.ks.kernel != nil:
+			t.ks.kernel(kcur, pa, bp, c[ci:], ldc, t.alpha, beta, mcr, ncr)
 		case mcr == mr && ncr == nr:
 			kernelGo(kcur, pa, bp, c[ci:], ldc, t.alpha, beta)
 		default:
-			kernelGo(kcur, pa, bp, w.tile[:], nr, t.alpha, 0)
+			kernelGo(kcur, pa, bp, w.tile[:], goNR, t.alpha, 0)
 			mergeTile(c[ci:], ldc, w.tile[:], mcr, ncr, beta)
 		}
 	}
 }
 
-// mergeTile writes the mcr×ncr corner of tile (alpha·AB, row stride nr)
+// mergeTile writes the mcr×ncr corner of tile (alpha·AB, row stride goNR)
 // into C as tile + beta·C, rounding exactly as kernelGo's epilogue does.
 func mergeTile(c []float32, ldc int, tile []float32, mcr, ncr int, beta float32) {
 	for i := 0; i < mcr; i++ {
 		crow := c[i*ldc : i*ldc+ncr]
-		trow := tile[i*nr : i*nr+ncr]
+		trow := tile[i*goNR : i*goNR+ncr]
 		if beta == 0 {
 			copy(crow, trow)
 			continue

@@ -4,23 +4,28 @@
 // The implementation follows BLIS: op(A) is packed into panels of mr rows and
 // op(B) into panels of nr columns (the packing absorbs the transposes, so all
 // four transpose combinations run at the same speed), k is cut into blocks of
-// at most a few hundred, and an mr×nr micro-kernel (AVX2/FMA assembly on
-// amd64, plain Go elsewhere) accumulates each tile of C in registers. Blocks
-// of C are shared among up to runtime.GOMAXPROCS(0) goroutines.
+// at most a few hundred, and an mr×nr micro-kernel accumulates each tile of C
+// in registers. There are three kernel paths, chosen once at start up from
+// the CPU's features (golang.org/x/sys/cpu) and reported by Kernel: AVX-512
+// assembly on 14×32 tiles (with 8- and 4-row kernels for the last rows),
+// AVX2/FMA assembly on 6×16 tiles, and plain Go (on other CPUs and
+// architectures, and under the purego build tag). EnvKernel forces one.
+// Blocks of C are shared among up to runtime.GOMAXPROCS(0) goroutines.
 //
-// Determinism: results are bit-identical for any GOMAXPROCS and any split of
-// the work. Work is split only over blocks of C, never over k; the k blocking
-// depends on k alone; and every element of C, whether it lies in a full or a
-// ragged edge tile, is computed by the same kernel, which sums its k products
-// one after another in increasing k order with one fused multiply-add each
-// (within a k block), then adds the block to C in increasing block order. The
-// cost is that the k sum of one element is never parallelised or split into
-// independent partial sums: a product with a huge k and a tiny m×n (such as
-// 32×9×200704) can only use as many goroutines as it has blocks of C, and
-// each k sum is a single dependent chain per element. Results do depend on
-// the kernel used (the assembly kernel fuses multiply and add, the Go one may
-// not), so two machines with different CPU features may differ in the last
-// bits.
+// Determinism: results are bit-identical for any GOMAXPROCS, any split of
+// the work and any kernel path, so a run is reproducible across machines.
+// Work is split only over blocks of C, never over k; the k blocking depends
+// on k alone; and every element of C, whether it lies in a full or a ragged
+// edge tile and whatever the tile's shape or vector width, has its k
+// products summed one after another in increasing k order with one fused
+// multiply-add each (within a k block; the Go path emulates the float32 FMA
+// exactly, see fma32), then alpha·sum + beta·C rounded as two products and
+// a sum, the k blocks added in increasing order. The cost is that the k sum
+// of one element is never parallelised or split into independent partial
+// sums: a product with a huge k and a tiny m×n (such as 32×9×200704) can
+// only use as many goroutines as it has blocks of C, and each k sum is a
+// single dependent chain per element; and the Go path, which must round
+// each product-sum once, runs about 3× slower than a plain Go loop would.
 package gemm
 
 import "runtime"
@@ -53,7 +58,7 @@ func sgemmProcs(procs int, transA, transB bool, m, n, k int, alpha float32, a []
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	sgemm(useAsm, procs, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(active, procs, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // scaleC sets C = beta·C, ignoring the old C when beta == 0.

@@ -8,27 +8,15 @@ import (
 	"testing"
 )
 
-// kernels lists the kernel choices that can run on this machine.
-func kernels() []bool {
-	if haveAsm {
-		return []bool{true, false}
-	}
-	return []bool{false}
-}
+// kernels lists the kernel paths that can run on this machine.
+func kernels() []*kernelSet { return available() }
 
-func kernelName(asm bool) string {
-	if asm {
-		return "asm"
-	}
-	return "go"
-}
-
-// withKernel runs f with useAsm set to asm.
-func withKernel(t testing.TB, asm bool, f func()) {
+// withKernel runs f with Sgemm on the path ks.
+func withKernel(t testing.TB, ks *kernelSet, f func()) {
 	t.Helper()
-	old := useAsm
-	useAsm = asm
-	defer func() { useAsm = old }()
+	old := active
+	active = ks
+	defer func() { active = old }()
 	f()
 }
 
@@ -125,9 +113,9 @@ func TestSgemm(t *testing.T) {
 		{97, 131, 300}, {13, 9, 1000}, {64, 70, 385}, {130, 35, 9}, {7, 300, 17},
 	}
 	scalars := []struct{ alpha, beta float32 }{{1, 0}, {-0.5, 1}, {2, -1.5}, {0, 0.5}, {1.5, 0}}
-	for _, asm := range kernels() {
-		t.Run(kernelName(asm), func(t *testing.T) {
-			withKernel(t, asm, func() {
+	for _, ks := range kernels() {
+		t.Run(ks.name, func(t *testing.T) {
+			withKernel(t, ks, func() {
 				r := rand.New(rand.NewPCG(1, 2))
 				var cases []gemmCase
 				for ta := range 2 {
@@ -160,8 +148,8 @@ func TestSgemm(t *testing.T) {
 
 // TestBetaZeroIgnoresC checks that beta == 0 overwrites NaN and Inf in C.
 func TestBetaZeroIgnoresC(t *testing.T) {
-	for _, asm := range kernels() {
-		withKernel(t, asm, func() {
+	for _, ks := range kernels() {
+		withKernel(t, ks, func() {
 			for _, k := range []int{0, 3, 40} {
 				for _, alpha := range []float32{0, 1} {
 					m, n := 13, 35
@@ -184,7 +172,7 @@ func TestBetaZeroIgnoresC(t *testing.T) {
 					want := alpha * 2 * float32(k)
 					for i, v := range c {
 						if v != want {
-							t.Fatalf("%s k=%d alpha=%g: C[%d] = %g, want %g", kernelName(asm), k, alpha, i, v, want)
+							t.Fatalf("%s k=%d alpha=%g: C[%d] = %g, want %g", ks.name, k, alpha, i, v, want)
 						}
 					}
 				}
@@ -220,22 +208,22 @@ func TestDeterminism(t *testing.T) {
 		{true, true, 259, 131, 515, -1, 1, 0, 0, 2},
 		{false, false, 131, 517, 577, 1, 0, 0, 0, 0},
 	}
-	grids := []func(m, n, kc int) (int, int){
-		func(m, n, kc int) (int, int) { return mr, nr },
-		func(m, n, kc int) (int, int) { return 5 * mr, 3 * nr },
-		func(m, n, kc int) (int, int) { return roundUp(m, mr), nr },
-		func(m, n, kc int) (int, int) { return mr, roundUp(n, nr) },
+	grids := []func(m, n, kc, mr, nr int) (int, int){
+		func(m, n, kc, mr, nr int) (int, int) { return mr, nr },
+		func(m, n, kc, mr, nr int) (int, int) { return 5 * mr, 3 * nr },
+		func(m, n, kc, mr, nr int) (int, int) { return roundUp(m, mr), nr },
+		func(m, n, kc, mr, nr int) (int, int) { return mr, roundUp(n, nr) },
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	for _, asm := range kernels() {
-		withKernel(t, asm, func() {
+	for _, ks := range kernels() {
+		withKernel(t, ks, func() {
 			for _, tc := range shapes {
 				runtime.GOMAXPROCS(1)
 				want := result(tc)
 				for _, procs := range []int{2, 3, 8} {
 					runtime.GOMAXPROCS(procs)
 					if got := result(tc); !sameBits(got, want) {
-						t.Errorf("%s %+v: GOMAXPROCS %d differs from 1", kernelName(asm), tc, procs)
+						t.Errorf("%s %+v: GOMAXPROCS %d differs from 1", ks.name, tc, procs)
 					}
 				}
 				for _, procs := range []int{2, 8} {
@@ -244,7 +232,7 @@ func TestDeterminism(t *testing.T) {
 					a, lda, b, ldb, c, ldc := operands(r, tc)
 					SgemmSerial(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
 					if !sameBits(c, want) {
-						t.Errorf("%s %+v: SgemmSerial at GOMAXPROCS %d differs from Sgemm", kernelName(asm), tc, procs)
+						t.Errorf("%s %+v: SgemmSerial at GOMAXPROCS %d differs from Sgemm", ks.name, tc, procs)
 					}
 				}
 				for g, hook := range grids {
@@ -252,7 +240,7 @@ func TestDeterminism(t *testing.T) {
 					got := result(tc)
 					gridHook = nil
 					if !sameBits(got, want) {
-						t.Errorf("%s %+v: grid %d differs", kernelName(asm), tc, g)
+						t.Errorf("%s %+v: grid %d differs", ks.name, tc, g)
 					}
 				}
 			}
@@ -260,33 +248,40 @@ func TestDeterminism(t *testing.T) {
 	}
 }
 
-// TestPack checks the assembly packing against the Go packing.
+// TestPack checks each path's assembly packing against Go packing into
+// panels of the same shape.
 func TestPack(t *testing.T) {
-	if !haveAsm {
-		t.Skip("no assembly")
-	}
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, kc := range []int{1, 7, 8, 9, 16, 31, 256} {
-		ld := kc + 5
-		src := make([]float32, 20*ld)
-		for i := range src {
-			src[i] = r.Float32()
+	for _, ks := range kernels() {
+		if ks.packAN == nil {
+			continue
 		}
-		var pa [2][]float32
-		var pb [2][]float32
-		for v, asm := range []bool{true, false} {
-			withKernel(t, asm, func() {
+		plain := &kernelSet{name: ks.name + "-go", mr: ks.mr, nr: ks.nr}
+		mr, nr := ks.mr, ks.nr
+		for _, kc := range []int{1, 7, 8, 9, 16, 31, 256} {
+			ld := kc + 5
+			src := make([]float32, 2*max(mr, nr)*ld+8*ld)
+			for i := range src {
+				src[i] = r.Float32()
+			}
+			var pa, pb, pbn [2][]float32
+			for v, set := range []*kernelSet{ks, plain} {
 				pa[v] = make([]float32, 2*mr*kc+8)
-				packA(pa[v], src, ld, false, 1, 2*mr, 3, kc)
+				packA(set, pa[v], src, ld, false, 1, 2*mr, 3, kc)
 				pb[v] = make([]float32, nr*kc+8)
-				packB(pb[v], src, ld, true, 2, kc, 3, nr)
-			})
-		}
-		if !sameBits(pa[0], pa[1]) {
-			t.Errorf("packA kc=%d: assembly differs", kc)
-		}
-		if !sameBits(pb[0], pb[1]) {
-			t.Errorf("packB kc=%d: assembly differs", kc)
+				packB(set, pb[v], src, ld, true, 2, kc, 3, nr)
+				pbn[v] = make([]float32, nr*kc+8)
+				packB(set, pbn[v], src, nr+3, false, 1, kc, 2, nr)
+			}
+			if !sameBits(pa[0], pa[1]) {
+				t.Errorf("%s packA kc=%d: assembly differs", ks.name, kc)
+			}
+			if !sameBits(pb[0], pb[1]) {
+				t.Errorf("%s packB (transposed) kc=%d: assembly differs", ks.name, kc)
+			}
+			if !sameBits(pbn[0], pbn[1]) {
+				t.Errorf("%s packB kc=%d: assembly differs", ks.name, kc)
+			}
 		}
 	}
 }
