@@ -71,6 +71,41 @@ type Job struct {
 	Linear evaluate.LinearConfig `json:"linear"`
 	// Out is the sweep's folder (local or gs://).
 	Out string `json:"out"`
+	// Parallel is how many points one process (prism's, or a Dataflow
+	// worker) trains at once; 0 means as many as the runner hands it. Each
+	// point's training already uses every core, so more mostly costs memory.
+	Parallel int `json:"parallel,omitempty"`
+}
+
+// slots holds, for each Job.Parallel in use in this process, a token per
+// point training.
+var slots struct {
+	sync.Mutex
+	c map[int]chan struct{}
+}
+
+// acquire waits for a slot to train a point (at once when n is 0) and
+// returns its release.
+func acquire(ctx context.Context, n int) (func(), error) {
+	if n <= 0 {
+		return func() {}, nil
+	}
+	slots.Lock()
+	if slots.c == nil {
+		slots.c = map[int]chan struct{}{}
+	}
+	c := slots.c[n]
+	if c == nil {
+		c = make(chan struct{}, n)
+		slots.c[n] = c
+	}
+	slots.Unlock()
+	select {
+	case c <- struct{}{}:
+		return func() { <-c }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // DefaultJob returns a Job with trainer.DefaultConfig and
@@ -177,7 +212,12 @@ func (f *pointFn) ProcessElement(ctx context.Context, elem string) (string, erro
 	if err := json.Unmarshal([]byte(elem), &pt); err != nil {
 		return "", fmt.Errorf("sweep: decoding a point: %w", err)
 	}
+	release, err := acquire(ctx, job.Parallel)
+	if err != nil {
+		return "", err
+	}
 	r, err := RunPoint(ctx, &job, pt)
+	release()
 	if err != nil {
 		return "", err // storage trouble: let the runner retry the point
 	}
