@@ -73,7 +73,8 @@ type Job struct {
 	Out string `json:"out"`
 	// Parallel is how many points one process (prism's, or a Dataflow
 	// worker) trains at once; 0 means as many as the runner hands it. Each
-	// point's training already uses every core, so more mostly costs memory.
+	// point's training already uses every core, so more mostly costs
+	// memory (docs/sweep.md has a measurement); DefaultJob sets 1.
 	Parallel int `json:"parallel,omitempty"`
 }
 
@@ -109,9 +110,10 @@ func acquire(ctx context.Context, n int) (func(), error) {
 }
 
 // DefaultJob returns a Job with trainer.DefaultConfig and
-// evaluate.DefaultLinearConfig; Grid, Base.Data, Val and Out are to be set.
+// evaluate.DefaultLinearConfig, training one point at a time per process;
+// Grid, Base.Data, Val and Out are to be set.
 func DefaultJob() Job {
-	return Job{Base: trainer.DefaultConfig(), Linear: evaluate.DefaultLinearConfig()}
+	return Job{Base: trainer.DefaultConfig(), Linear: evaluate.DefaultLinearConfig(), Parallel: 1}
 }
 
 // Files and folders of a sweep's output.

@@ -176,7 +176,7 @@ func TestRunOnGCS(t *testing.T) {
 	ctx := context.Background()
 	j := tinyJob(t, "loss=supcon-out,ce")
 	j.Out = "gs://" + gcstest.Start(t) + "/sweeps/s1"
-	j.Parallel = 1 // one point at a time
+	j.Parallel = 0 // as prism hands them
 	res, err := Run(ctx, j, "prism", nil)
 	if err != nil {
 		t.Fatal(err)

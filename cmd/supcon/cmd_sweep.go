@@ -50,7 +50,7 @@ func runSweep(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&grid, "grid", "", "what varies: `'key=v1,v2;key=v1,...'`")
 	fs.StringVar(&job.Out, "out", "", "sweep output `DIR`ectory (local or gs://)")
 	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
-	fs.IntVar(&job.Parallel, "parallel", 0, "points one process (prism's, a Dataflow worker) trains at once (0: as the runner hands them)")
+	fs.IntVar(&job.Parallel, "parallel", job.Parallel, "points one process (prism's, a Dataflow worker) trains at once (0: as many as the runner hands it)")
 	fs.IntVar(&job.Linear.Epochs, "linear-epochs", job.Linear.Epochs, "linear probe epochs")
 	fs.Float64Var(&job.Linear.LR, "linear-lr", job.Linear.LR, "linear probe peak learning rate")
 	fs.IntVar(&job.Linear.Batch, "linear-batch", job.Linear.Batch, "linear probe samples per step")
