@@ -126,16 +126,18 @@ func (b *BatchNorm) Forward(y, x, gamma, beta []float32, m int) {
 }
 
 // The per-channel loops of the CNHW path run on the assembly versions in
-// bn_amd64.s for the largest multiple of 16 values when useBNAsm is set and
-// in Go for the rest. Either way the order of every sum depends only on the
+// bn_amd64.s for the largest multiple of 16 values when useBNAsm is set, on
+// their Go twins in bn_go.go (same bits) otherwise, and in Go for the rest. Either way the order of every sum depends only on the
 // length, so results do not depend on the goroutine count.
 
 // bnSums returns Σ(x−x0) and Σ(x−x0)² over xs in float64.
 func bnSums(xs []float32, x0 float32) (s, q float64) {
 	n := 0
-	if useBNAsm {
-		if n = len(xs) &^ 15; n > 0 {
+	if n = len(xs) &^ 15; n > 0 {
+		if useBNAsm {
 			s, q = bnSums16(&xs[0], n, x0)
+		} else {
+			s, q = bnSums16Go(xs[:n], x0)
 		}
 	}
 	ts, tq := bnSumsGo(xs[n:], float64(x0))
@@ -152,11 +154,11 @@ func bnSumsGo(xs []float32, x0 float64) (s, q float64) {
 		d2 := float64(x4[2]) - x0
 		d3 := float64(x4[3]) - x0
 		s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-		q0, q1, q2, q3 = q0+d0*d0, q1+d1*d1, q2+d2*d2, q3+d3*d3
+		q0, q1, q2, q3 = q0+float64(d0*d0), q1+float64(d1*d1), q2+float64(d2*d2), q3+float64(d3*d3)
 	}
 	for ; i < len(xs); i++ {
 		d := float64(xs[i]) - x0
-		s0, q0 = s0+d, q0+d*d
+		s0, q0 = s0+d, q0+float64(d*d)
 	}
 	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
@@ -240,10 +242,12 @@ func (b *BatchNorm) Backward(dx, dgamma, dbeta, x, dy []float32, m int) {
 // with relu dy masked by the ReLU of affine(x).
 func bnGradSums(xs, dys []float32, mean float64, center, scale, shift float32, relu bool) (s, t float64) {
 	n := 0
-	if useBNAsm {
-		if n = len(xs) &^ 15; n > 0 {
-			_ = dys[n-1]
+	if n = len(xs) &^ 15; n > 0 {
+		_ = dys[n-1]
+		if useBNAsm {
 			s, t = bnGradSums16(&xs[0], &dys[0], n, mean, center, scale, shift, relu)
+		} else {
+			s, t = bnGradSums16Go(xs[:n], dys[:n], mean, center, scale, shift, relu)
 		}
 	}
 	ts, tt := bnGradSumsGo(xs[n:], dys[n:], mean, center, scale, shift, relu)
@@ -263,10 +267,10 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 			d2 := float64(keepIfPos(y4[2], affine(x4[2], center, scale, shift)))
 			d3 := float64(keepIfPos(y4[3], affine(x4[3], center, scale, shift)))
 			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-			t0 += d0 * (float64(x4[0]) - mean)
-			t1 += d1 * (float64(x4[1]) - mean)
-			t2 += d2 * (float64(x4[2]) - mean)
-			t3 += d3 * (float64(x4[3]) - mean)
+			t0 += float64(d0 * (float64(x4[0]) - mean))
+			t1 += float64(d1 * (float64(x4[1]) - mean))
+			t2 += float64(d2 * (float64(x4[2]) - mean))
+			t3 += float64(d3 * (float64(x4[3]) - mean))
 		}
 	} else {
 		for ; i+4 <= len(xs); i += 4 {
@@ -274,10 +278,10 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 			y4 := (*[4]float32)(dys[i:])
 			d0, d1, d2, d3 := float64(y4[0]), float64(y4[1]), float64(y4[2]), float64(y4[3])
 			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-			t0 += d0 * (float64(x4[0]) - mean)
-			t1 += d1 * (float64(x4[1]) - mean)
-			t2 += d2 * (float64(x4[2]) - mean)
-			t3 += d3 * (float64(x4[3]) - mean)
+			t0 += float64(d0 * (float64(x4[0]) - mean))
+			t1 += float64(d1 * (float64(x4[1]) - mean))
+			t2 += float64(d2 * (float64(x4[2]) - mean))
+			t3 += float64(d3 * (float64(x4[3]) - mean))
 		}
 	}
 	for ; i < len(xs); i++ {
@@ -286,7 +290,7 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 			dz = keepIfPos(dz, affine(xs[i], center, scale, shift))
 		}
 		d := float64(dz)
-		s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
+		s0, t0 = s0+d, t0+float64(d*(float64(xs[i])-mean))
 	}
 	return (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3)
 }
@@ -295,10 +299,12 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 // alias dy.
 func bnDx(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, relu bool) {
 	n := 0
-	if useBNAsm {
-		if n = len(xs) &^ 15; n > 0 {
-			_, _ = dxs[n-1], dys[n-1]
+	if n = len(xs) &^ 15; n > 0 {
+		_, _ = dxs[n-1], dys[n-1]
+		if useBNAsm {
 			bnDx16(&dxs[0], &xs[0], &dys[0], n, k1, k2, k3, center, scale, shift, relu)
+		} else {
+			bnDx16Go(dxs[:n], xs[:n], dys[:n], k1, k2, k3, center, scale, shift, relu)
 		}
 	}
 	bnDxGo(dxs[n:], xs[n:], dys[n:], k1, k2, k3, center, scale, shift, relu)
@@ -309,12 +315,12 @@ func bnDxGo(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, re
 	if relu {
 		for i, v := range xs {
 			dz := keepIfPos(dys[i], affine(v, center, scale, shift))
-			dxs[i] = k1*dz + k2*(v-center) + k3
+			dxs[i] = float32(k1*dz) + float32(k2*(v-center)) + k3
 		}
 		return
 	}
 	for i, v := range xs {
-		dxs[i] = k1*dys[i] + k2*(v-center) + k3
+		dxs[i] = float32(k1*dys[i]) + float32(k2*(v-center)) + k3
 	}
 }
 
