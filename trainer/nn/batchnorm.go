@@ -90,15 +90,15 @@ func (b *BatchNorm) stats(c int, x0, s, q float64, gamma, beta float32) {
 	fm := float64(b.m)
 	d := s / fm
 	mean := x0 + d
-	v := max(0, q/fm-d*d)
+	v := max(0, q/fm-float64(d*d))
 	inv := 1 / math.Sqrt(v+b.Eps)
 	g := float64(gamma) * inv
 	b.mean[c], b.invStd[c], b.g[c] = mean, inv, g
 	b.center[c], b.scale[c] = float32(mean), float32(g)
-	b.shift[c] = float32(float64(beta) - (mean-float64(b.center[c]))*g)
+	b.shift[c] = float32(float64(beta) - float64((mean-float64(b.center[c]))*g))
 	mo := b.Momentum
-	b.RunningMean[c] = float32(mo*mean + (1-mo)*float64(b.RunningMean[c]))
-	b.RunningVar[c] = float32(mo*v*fm/(fm-1) + (1-mo)*float64(b.RunningVar[c]))
+	b.RunningMean[c] = float32(float64(mo*mean) + float64((1-mo)*float64(b.RunningMean[c])))
+	b.RunningVar[c] = float32(mo*v*fm/(fm-1) + float64((1-mo)*float64(b.RunningVar[c])))
 }
 
 // affine is the normalisation (x−center)·scale + shift. Centring first keeps
@@ -216,7 +216,7 @@ func (b *BatchNorm) grads(c int, sdz, sdzx float64) (dg, db, k1, k2, k3 float32)
 	dgamma := sdzx * inv
 	k2 = float32(-g * inv * dgamma / fm)
 	// (x−mean) = (x−center) − (mean−center)
-	k3 = float32(-g*sdz/fm + g*inv*dgamma/fm*(b.mean[c]-float64(b.center[c])))
+	k3 = float32(-g*sdz/fm + float64(g*inv*dgamma/fm*(b.mean[c]-float64(b.center[c]))))
 	return float32(dgamma), float32(sdz), float32(g), k2, k3
 }
 
@@ -334,7 +334,7 @@ func (b *BatchNorm) Forward1D(y, x, gamma, beta []float32, n int) {
 		var s, q float64
 		for i := c; i < len(x); i += C {
 			d := float64(x[i]) - x0
-			s, q = s+d, q+d*d
+			s, q = s+d, q+float64(d*d)
 		}
 		b.stats(c, x0, s, q, gamma[c], beta[c])
 	}
@@ -378,7 +378,7 @@ func (b *BatchNorm) Backward1D(dx, dgamma, dbeta, x, dy []float32, n int) {
 		for i := c; i < len(x); i += b.C {
 			if !b.ReLU || affine(x[i], center, scale, shift) > 0 {
 				d := float64(dy[i])
-				s, t = s+d, t+d*(float64(x[i])-mean)
+				s, t = s+d, t+float64(d*(float64(x[i])-mean))
 			}
 		}
 		dg, db, k1, k2, k3 := b.grads(c, s, t)
@@ -388,7 +388,7 @@ func (b *BatchNorm) Backward1D(dx, dgamma, dbeta, x, dy []float32, n int) {
 			if !b.ReLU || affine(x[i], center, scale, shift) > 0 {
 				dz = dy[i]
 			}
-			dx[i] = k1*dz + k2*(x[i]-center) + k3
+			dx[i] = float32(k1*dz) + float32(k2*(x[i]-center)) + k3
 		}
 	}
 }
