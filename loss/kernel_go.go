@@ -24,7 +24,11 @@ func dots16Go(dst, a, b []float32, stride int) {
 		for k := 0; k+16 <= n; k += 16 {
 			av, bv := (*[16]float32)(a[k:]), (*[16]float32)(row[k:])
 			for l := range c {
-				c[l] = fma32.FMA(av[l], bv[l], c[l])
+				r, ok := fma32.Fast(av[l], bv[l], c[l])
+				if !ok {
+					r = fma32.FMA(av[l], bv[l], c[l])
+				}
+				c[l] = r
 			}
 		}
 		var w [8]float32
@@ -41,7 +45,11 @@ func axpys8Go(y, h, x []float32, stride int) {
 	for j, hj := range h {
 		row := x[j*stride : j*stride+len(y)]
 		for k, v := range row {
-			y[k] = fma32.FMA(hj, v, y[k])
+			r, ok := fma32.Fast(hj, v, y[k])
+			if !ok {
+				r = fma32.FMA(hj, v, y[k])
+			}
+			y[k] = r
 		}
 	}
 }
@@ -121,14 +129,22 @@ func exp8Go(x float32) float32 {
 		x = exp8Lo
 	}
 	fx := float32(math.RoundToEven(float64(float32(x * exp8Log2e))))
-	x = fma32.FMA(-fx, exp8C1, x)
-	x = fma32.FMA(-fx, exp8C2, x)
+	x = fma(-fx, exp8C1, x)
+	x = fma(-fx, exp8C2, x)
 	y := exp8P[0]
 	for _, p := range exp8P[1:] {
-		y = fma32.FMA(x, y, p)
+		y = fma(x, y, p)
 	}
-	y = fma32.FMA(float32(x*x), y, x) + 1
+	y = fma(float32(x*x), y, x) + 1
 	// fx is an integer in [−127, 0]: 2^fx built from its exponent bits.
 	pow := math.Float32frombits(uint32(int32(fx)+127) << 23)
 	return y * pow
+}
+
+// fma is fma32.FMA, its common case (fma32.Fast) inlined.
+func fma(x, y, z float32) float32 {
+	if r, ok := fma32.Fast(x, y, z); ok {
+		return r
+	}
+	return fma32.FMA(x, y, z)
 }

@@ -65,3 +65,15 @@ func RoundOdd(p, q, s float64) float32 {
 	}
 	return float32(s)
 }
+
+// Fast is FMA's common case, small enough to be inlined into hot loops:
+// when ok, r is FMA(x, y, z); otherwise call FMA. Use it as
+//
+//	r, ok := fma32.Fast(x, y, z)
+//	if !ok {
+//		r = fma32.FMA(x, y, z)
+//	}
+func Fast(x, y, z float32) (r float32, ok bool) {
+	s := float64(float64(x)*float64(y)) + float64(z)
+	return float32(s), FastRound(s)
+}

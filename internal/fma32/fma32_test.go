@@ -18,7 +18,7 @@ func exact(x, y, z float32) float32 {
 	return f
 }
 
-// TestFMA checks FMA against math/big on cases where rounding twice goes
+// TestFMA checks FMA (and Fast where it answers) against math/big on cases where rounding twice goes
 // wrong, subnormals, overflow and random triples near float32 midpoints.
 // (trainer/gemm's TestFMA32 checks the hardware against FMA.)
 func TestFMA(t *testing.T) {
@@ -46,6 +46,9 @@ func TestFMA(t *testing.T) {
 		got, want := fma32.FMA(c[0], c[1], c[2]), exact(c[0], c[1], c[2])
 		if math.Float32bits(got) != math.Float32bits(want) && !(got == 0 && want == 0) {
 			t.Errorf("FMA(%g, %g, %g) = %g, want %g", c[0], c[1], c[2], got, want)
+		}
+		if r, ok := fma32.Fast(c[0], c[1], c[2]); ok && math.Float32bits(r) != math.Float32bits(got) {
+			t.Errorf("Fast(%g, %g, %g) = %g, ok, but FMA gives %g", c[0], c[1], c[2], r, got)
 		}
 		if float32(math.FMA(float64(c[0]), float64(c[1]), float64(c[2]))) != want {
 			twice++

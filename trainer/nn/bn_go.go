@@ -58,16 +58,24 @@ func bnGradSums16Go(xs, dys []float32, mean float64, center, scale, shift float3
 }
 
 // bnDx16Go is bnDx16 on len(xs) values (any length): dx = fma(k1, dz,
-// fma(k2, x−center, k3)). dxs may alias dys.
+// fma(k2, x−center, k3)), each FMA's common case inlined (fma32.Fast). dxs
+// may alias dys.
 func bnDx16Go(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, relu bool) {
 	dxs, dys = dxs[:len(xs)], dys[:len(xs)]
 	for i, v := range xs {
 		u := v - center
-		r := fma32.FMA(k2, u, k3)
+		r, ok := fma32.Fast(k2, u, k3)
+		if !ok {
+			r = fma32.FMA(k2, u, k3)
+		}
 		dz := dys[i]
 		if relu && !(float32(u*scale)+shift > 0) {
 			dz = 0
 		}
-		dxs[i] = fma32.FMA(k1, dz, r)
+		d, ok := fma32.Fast(k1, dz, r)
+		if !ok {
+			d = fma32.FMA(k1, dz, r)
+		}
+		dxs[i] = d
 	}
 }
