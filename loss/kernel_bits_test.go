@@ -115,3 +115,47 @@ func TestExp8GoMatchesAsm(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKernels times each kernel on the assembly (where it runs) and
+// on its Go twin: 64 rows of d = 128, the loss's usual shape.
+func BenchmarkKernels(b *testing.B) {
+	const rows, d = 64, 128
+	r := rand.New(rand.NewPCG(1, 1))
+	a, x, y, h := randSlice(r, d), randSlice(r, rows*d), randSlice(r, d), randSlice(r, rows)
+	dst, e := make([]float32, rows), make([]float32, rows*d)
+	for i := range e {
+		e[i] = -float32(r.Float64() * 20)
+	}
+	paths := []bool{false}
+	if haveAVX2 {
+		paths = []bool{true, false}
+	}
+	for _, asm := range paths {
+		name := "go"
+		if asm {
+			name = "asm"
+		}
+		withAVX2(asm, func() {
+			b.Run("dots/"+name, func(b *testing.B) {
+				for b.Loop() {
+					dots(dst, a, x, d)
+				}
+			})
+			b.Run("axpys/"+name, func(b *testing.B) {
+				for b.Loop() {
+					axpys(y, h, x, d)
+				}
+			})
+			b.Run("exp/"+name, func(b *testing.B) {
+				for b.Loop() {
+					expAffine(dst, e[:rows], 1, 0.5, 0)
+				}
+			})
+			b.Run("sum64/"+name, func(b *testing.B) {
+				for b.Loop() {
+					sum64(e)
+				}
+			})
+		})
+	}
+}
