@@ -46,8 +46,8 @@ func bnGradSums16Go(xs, dys []float32, mean float64, center, scale, shift float3
 		x, y := (*[16]float32)(xs[i:]), (*[16]float32)(dys[i:])
 		for l, v := range x {
 			dz := y[l]
-			if relu && !(affine(v, center, scale, shift) > 0) {
-				dz = 0
+			if relu {
+				dz = keepIfGT0(dz, affine(v, center, scale, shift))
 			}
 			d := float64(dz)
 			sa[l] += d
@@ -69,8 +69,8 @@ func bnDx16Go(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, 
 			r = fma32.FMA(k2, u, k3)
 		}
 		dz := dys[i]
-		if relu && !(float32(u*scale)+shift > 0) {
-			dz = 0
+		if relu {
+			dz = keepIfGT0(dz, float32(u*scale)+shift)
 		}
 		d, ok := fma32.Fast(k1, dz, r)
 		if !ok {
@@ -78,4 +78,15 @@ func bnDx16Go(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, 
 		}
 		dxs[i] = d
 	}
+}
+
+// keepIfGT0 returns d where v > 0 and +0 elsewhere (NaN included), as the
+// assembly's compare-and-mask does; without a branch, which random signs
+// would mispredict.
+func keepIfGT0(d, v float32) float32 {
+	var keep uint32
+	if v > 0 {
+		keep = 1<<32 - 1
+	}
+	return math.Float32frombits(math.Float32bits(d) & keep)
 }
