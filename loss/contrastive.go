@@ -237,7 +237,7 @@ func (c *contrastive) rowGrad(k int, s []float32, buf *workerBufs, w float32) {
 		s[j] = 0
 	}
 	for n, j := range pos {
-		s[j] = float32(float64(s[j]) - qs[n]*float64(w))
+		s[j] = float32(float64(s[j]) - float64(qs[n]*float64(w)))
 	}
 }
 

@@ -34,7 +34,7 @@ func (ws *Workspace) crossEntropy(g []float32, z Matrix, labels []int, r resolve
 			}
 			lse := mx + math.Log(sum)
 			y := labels[i]
-			ws.rowLoss[i] = lse - (1-eps)*float64(x[y]) - eps*mean
+			ws.rowLoss[i] = lse - float64((1-eps)*float64(x[y])) - float64(eps*mean)
 			if g == nil {
 				continue
 			}

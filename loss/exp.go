@@ -30,11 +30,17 @@ func expNonPos(x float64) float64 {
 	if !(x >= expMinArg && x <= -expMinArg) {
 		return math.Exp(x)
 	}
-	kd := x*expInvL + expShift
+	kd := float64(x*expInvL) + expShift
 	k := int64(math.Float64bits(kd)) // low bits hold round(x*N/ln2)
 	kd -= expShift
-	r := (x - kd*expL1) - kd*expL2
-	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+	r := (x - float64(kd*expL1)) - float64(kd*expL2)
+	// 1 + r·(1 + r·(1/2 + r·(1/6 + r·(1/24 + r/120)))), every product
+	// rounded (no fused multiply-add on any CPU).
+	h := 1.0/24 + float64(r*(1.0/120))
+	h = 1.0/6 + float64(r*h)
+	h = 0.5 + float64(r*h)
+	h = 1 + float64(r*h)
+	p := 1 + float64(r*h)
 	t := expTable[k&(expN-1)]
 	m := k >> expTableBits // floor division by N (arithmetic shift)
 	return math.Float64frombits(math.Float64bits(t*p) + uint64(m)<<52)

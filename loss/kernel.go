@@ -2,19 +2,21 @@ package loss
 
 import "math"
 
-// dotGo returns a·b over len(a) elements with four partial sums.
+// dotGo returns a·b over len(a) elements with four partial sums. The
+// float32 conversions keep Go from fusing a multiply and an add (it may, on
+// arm64 for one): every product is rounded, on every CPU.
 func dotGo(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	k := 0
 	for ; k+4 <= len(a); k += 4 {
-		s0 += a[k] * b[k]
-		s1 += a[k+1] * b[k+1]
-		s2 += a[k+2] * b[k+2]
-		s3 += a[k+3] * b[k+3]
+		s0 += float32(a[k] * b[k])
+		s1 += float32(a[k+1] * b[k+1])
+		s2 += float32(a[k+2] * b[k+2])
+		s3 += float32(a[k+3] * b[k+3])
 	}
 	for ; k < len(a); k++ {
-		s0 += a[k] * b[k]
+		s0 += float32(a[k] * b[k])
 	}
 	return (s0 + s1) + (s2 + s3)
 }
@@ -36,7 +38,7 @@ func axpysGo(y, h, x []float32, d int) {
 		}
 		row := x[j*d : j*d+d]
 		for k, v := range row {
-			y[k] += hj * v
+			y[k] += float32(hj * v)
 		}
 	}
 }

@@ -2,16 +2,16 @@
 
 package loss
 
-import (
-	"math"
+import "golang.org/x/sys/cpu"
 
-	"golang.org/x/sys/cpu"
-)
-
-// useAVX2 reports whether the AVX2/FMA kernels of kernel_amd64.s may run: the
-// CPU has AVX, AVX2 and FMA and the OS saves the YMM registers.
+// haveAVX2 reports whether the AVX2/FMA kernels of kernel_amd64.s may run:
+// the CPU has AVX, AVX2 and FMA and the OS saves the YMM registers.
 // (golang.org/x/sys/cpu's HasAVX includes the OS check.)
-var useAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+var haveAVX2 = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// useAVX2 selects the assembly kernels; tests turn it off to run their Go
+// twins (kernel_go.go) on this machine.
+var useAVX2 = haveAVX2
 
 //go:noescape
 func dots4AVX(a, b *float32, n, rows, stride int, dst *float32)
@@ -30,101 +30,3 @@ func sum64AVX(s *float32, n int) float64
 
 //go:noescape
 func maxAVX(s *float32, n int) float32
-
-// maxOf returns the largest element of s (finite), -Inf for none.
-func maxOf(s []float32) float32 {
-	n32 := 0
-	mx := float32(math.Inf(-1))
-	if useAVX2 && len(s) >= 32 {
-		n32 = len(s) &^ 31
-		mx = maxAVX(&s[0], n32)
-	}
-	return max(mx, maxGo(s[n32:]))
-}
-
-// sum64 returns the sum of s in float64, in a fixed order.
-func sum64(s []float32) float64 {
-	n16 := 0
-	sum := 0.0
-	if useAVX2 && len(s) >= 16 {
-		n16 = len(s) &^ 15
-		sum = sum64AVX(&s[0], n16)
-	}
-	return sum + sum64Go(s[n16:])
-}
-
-// dots sets dst[j] = a·b[j*d : j*d+d] for j < len(dst), with len(a) == d.
-func dots(dst, a, b []float32, d int) {
-	rows := len(dst)
-	if !useAVX2 || d < 16 || rows < 4 {
-		dotsGo(dst, a, b, d)
-		return
-	}
-	n16, r4 := d&^15, rows&^3
-	_ = b[rows*d-1]
-	dots4AVX(&a[0], &b[0], n16, r4, d, &dst[0])
-	if n16 < d {
-		for j := range r4 {
-			dst[j] += dotGo(a[n16:d], b[j*d+n16:j*d+d])
-		}
-	}
-	if r4 < rows {
-		dotsGo(dst[r4:], a, b[r4*d:], d)
-	}
-}
-
-// axpys adds sum_j h[j]·x[j*d : j*d+d] to y[:d], in j order.
-func axpys(y, h, x []float32, d int) {
-	rows := len(h)
-	if !useAVX2 || d < 8 || rows == 0 {
-		axpysGo(y, h, x, d)
-		return
-	}
-	_ = x[rows*d-1]
-	_ = y[d-1]
-	n8 := d &^ 7
-	axpysAVX(&y[0], &h[0], &x[0], n8, rows, d)
-	if n8 < d {
-		for j, hj := range h {
-			row := x[j*d+n8 : j*d+d]
-			for k, v := range row {
-				y[n8+k] += hj * v
-			}
-		}
-	}
-}
-
-// expAffine sets dst[j] = exp(min((src[j]·scale - shift) - shiftLo, 0)) in
-// float32; shift + shiftLo is a float64 shift carried in two float32s. The
-// arguments of the losses are never positive but for rounding: the clamp keeps
-// every probability at most 1 even when rounding is large.
-func expAffine(dst, src []float32, scale, shift, shiftLo float32) {
-	n := len(dst)
-	_ = src[n-1]
-	n8 := 0
-	if useAVX2 {
-		n8 = n &^ 7
-		if n8 > 0 {
-			expScalarAVX(&dst[0], &src[0], n8, scale, shift, shiftLo)
-		}
-	}
-	for j := n8; j < n; j++ {
-		dst[j] = expArg(src[j], scale, shift, shiftLo)
-	}
-}
-
-// expAffineVec sets dst[j] = exp(min((src[j]·scale - shift[j]) - shiftLo[j], 0)).
-func expAffineVec(dst, src, shift, shiftLo []float32, scale float32) {
-	n := len(dst)
-	_, _, _ = src[n-1], shift[n-1], shiftLo[n-1]
-	n8 := 0
-	if useAVX2 {
-		n8 = n &^ 7
-		if n8 > 0 {
-			expVectorAVX(&dst[0], &src[0], &shift[0], &shiftLo[0], n8, scale)
-		}
-	}
-	for j := n8; j < n; j++ {
-		dst[j] = expArg(src[j], scale, shift[j], shiftLo[j])
-	}
-}

@@ -44,7 +44,7 @@ func normalizeBackward(g, z []float32, norms []float64, m, d, workers int) {
 			}
 			inv := 1 / norms[i]
 			for k, v := range gr {
-				gr[k] = float32((float64(v) - float64(zr[k])*zg) * inv)
+				gr[k] = float32((float64(v) - float64(float64(zr[k])*zg)) * inv)
 			}
 		}
 	})

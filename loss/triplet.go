@@ -109,7 +109,7 @@ func (t *tripletRun) allRow(i int, s, a []float32, buf *workerBufs) float64 {
 		hist[u]++
 		a[j] = -float32(c)
 		sum -= float64(c)
-		lossNeg += float64(c) * dn
+		lossNeg += float64(float64(c) * dn)
 		count += int64(c)
 	}
 	for r := 1; r < len(hist); r++ {
@@ -120,7 +120,7 @@ func (t *tripletRun) allRow(i int, s, a []float32, buf *workerBufs) float64 {
 		k := hist[lowerBound(sorted, xp)]
 		a[pj[n]] = float32(k)
 		sum += float64(k)
-		lossPos += float64(k) * xp
+		lossPos += float64(float64(k) * xp)
 	}
 	ws.rowLoss[i], ws.count[i] = lossPos-lossNeg, count
 	return sum
@@ -201,7 +201,7 @@ func (t *tripletRun) all(g []float32, workers int) Result {
 				if coef != 0 {
 					c := float32(coef)
 					for k, v := range xj {
-						gj[k] += c * v
+						gj[k] += float32(c * v)
 					}
 				}
 			}
@@ -299,9 +299,9 @@ func (t *tripletRun) hard(g []float32, workers int) Result {
 		xi, xp, xn := t.x[i*d:(i+1)*d], t.x[p*d:(p+1)*d], t.x[n*d:(n+1)*d]
 		gi, gp, gn := g[i*d:(i+1)*d], g[p*d:(p+1)*d], g[n*d:(n+1)*d]
 		for k := range d {
-			gi[k] += c * (xn[k] - xp[k])
-			gp[k] += c * (xp[k] - xi[k])
-			gn[k] += c * (xi[k] - xn[k])
+			gi[k] += float32(c * (xn[k] - xp[k]))
+			gp[k] += float32(c * (xp[k] - xi[k]))
+			gn[k] += float32(c * (xi[k] - xn[k]))
 		}
 	}
 	return res

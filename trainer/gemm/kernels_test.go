@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/supcon/supcon/internal/fma32"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.txt")
@@ -70,14 +72,14 @@ func fmaCases(r *rand.Rand) [][3]float32 {
 	return cases
 }
 
-// TestFMA32 checks fma32 against an exact computation, and each path's
-// hardware FMA against fma32.
+// TestFMA32 checks fma32.FMA against an exact computation, and each path's
+// hardware FMA against fma32.FMA.
 func TestFMA32(t *testing.T) {
 	cases := fmaCases(rand.New(rand.NewPCG(5, 6)))
 	twice := 0
 	for _, c := range cases {
 		x, y, z := c[0], c[1], c[2]
-		got, want := fma32(x, y, z), exactFMA32(x, y, z)
+		got, want := fma32.FMA(x, y, z), exactFMA32(x, y, z)
 		if want == 0 && got == 0 {
 			if math.Signbit(float64(got)) != (math.Signbit(float64(x*y)) && math.Signbit(float64(z))) {
 				t.Errorf("fma32(%g, %g, %g) = %g: wrong sign of zero", x, y, z, got)
@@ -112,7 +114,7 @@ func TestFMA32(t *testing.T) {
 				Sgemm(false, false, m, n, 2, 1, a, 2, b, n, 0, c, n)
 				for i := range m {
 					for j := range n {
-						want := fma32(a[2*i+1], b[n+j], a[2*i])
+						want := fma32.FMA(a[2*i+1], b[n+j], a[2*i])
 						if got := c[i*n+j]; math.Float32bits(got) != math.Float32bits(want) {
 							t.Fatalf("%s: fma(%g, %g, %g) = %g, fma32 says %g", ks.name, a[2*i+1], b[n+j], a[2*i], got, want)
 						}

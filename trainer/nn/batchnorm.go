@@ -90,15 +90,15 @@ func (b *BatchNorm) stats(c int, x0, s, q float64, gamma, beta float32) {
 	fm := float64(b.m)
 	d := s / fm
 	mean := x0 + d
-	v := max(0, q/fm-d*d)
+	v := max(0, q/fm-float64(d*d))
 	inv := 1 / math.Sqrt(v+b.Eps)
 	g := float64(gamma) * inv
 	b.mean[c], b.invStd[c], b.g[c] = mean, inv, g
 	b.center[c], b.scale[c] = float32(mean), float32(g)
-	b.shift[c] = float32(float64(beta) - (mean-float64(b.center[c]))*g)
+	b.shift[c] = float32(float64(beta) - float64((mean-float64(b.center[c]))*g))
 	mo := b.Momentum
-	b.RunningMean[c] = float32(mo*mean + (1-mo)*float64(b.RunningMean[c]))
-	b.RunningVar[c] = float32(mo*v*fm/(fm-1) + (1-mo)*float64(b.RunningVar[c]))
+	b.RunningMean[c] = float32(float64(mo*mean) + float64((1-mo)*float64(b.RunningMean[c])))
+	b.RunningVar[c] = float32(mo*v*fm/(fm-1) + float64((1-mo)*float64(b.RunningVar[c])))
 }
 
 // affine is the normalisation (x−center)·scale + shift. Centring first keeps
@@ -126,16 +126,18 @@ func (b *BatchNorm) Forward(y, x, gamma, beta []float32, m int) {
 }
 
 // The per-channel loops of the CNHW path run on the assembly versions in
-// bn_amd64.s for the largest multiple of 16 values when useBNAsm is set and
-// in Go for the rest. Either way the order of every sum depends only on the
+// bn_amd64.s for the largest multiple of 16 values when useBNAsm is set, on
+// their Go twins in bn_go.go (same bits) otherwise, and in Go for the rest. Either way the order of every sum depends only on the
 // length, so results do not depend on the goroutine count.
 
 // bnSums returns Σ(x−x0) and Σ(x−x0)² over xs in float64.
 func bnSums(xs []float32, x0 float32) (s, q float64) {
 	n := 0
-	if useBNAsm {
-		if n = len(xs) &^ 15; n > 0 {
+	if n = len(xs) &^ 15; n > 0 {
+		if useBNAsm {
 			s, q = bnSums16(&xs[0], n, x0)
+		} else {
+			s, q = bnSums16Go(xs[:n], x0)
 		}
 	}
 	ts, tq := bnSumsGo(xs[n:], float64(x0))
@@ -152,11 +154,11 @@ func bnSumsGo(xs []float32, x0 float64) (s, q float64) {
 		d2 := float64(x4[2]) - x0
 		d3 := float64(x4[3]) - x0
 		s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-		q0, q1, q2, q3 = q0+d0*d0, q1+d1*d1, q2+d2*d2, q3+d3*d3
+		q0, q1, q2, q3 = q0+float64(d0*d0), q1+float64(d1*d1), q2+float64(d2*d2), q3+float64(d3*d3)
 	}
 	for ; i < len(xs); i++ {
 		d := float64(xs[i]) - x0
-		s0, q0 = s0+d, q0+d*d
+		s0, q0 = s0+d, q0+float64(d*d)
 	}
 	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
@@ -214,7 +216,7 @@ func (b *BatchNorm) grads(c int, sdz, sdzx float64) (dg, db, k1, k2, k3 float32)
 	dgamma := sdzx * inv
 	k2 = float32(-g * inv * dgamma / fm)
 	// (x−mean) = (x−center) − (mean−center)
-	k3 = float32(-g*sdz/fm + g*inv*dgamma/fm*(b.mean[c]-float64(b.center[c])))
+	k3 = float32(-g*sdz/fm + float64(g*inv*dgamma/fm*(b.mean[c]-float64(b.center[c]))))
 	return float32(dgamma), float32(sdz), float32(g), k2, k3
 }
 
@@ -240,10 +242,12 @@ func (b *BatchNorm) Backward(dx, dgamma, dbeta, x, dy []float32, m int) {
 // with relu dy masked by the ReLU of affine(x).
 func bnGradSums(xs, dys []float32, mean float64, center, scale, shift float32, relu bool) (s, t float64) {
 	n := 0
-	if useBNAsm {
-		if n = len(xs) &^ 15; n > 0 {
-			_ = dys[n-1]
+	if n = len(xs) &^ 15; n > 0 {
+		_ = dys[n-1]
+		if useBNAsm {
 			s, t = bnGradSums16(&xs[0], &dys[0], n, mean, center, scale, shift, relu)
+		} else {
+			s, t = bnGradSums16Go(xs[:n], dys[:n], mean, center, scale, shift, relu)
 		}
 	}
 	ts, tt := bnGradSumsGo(xs[n:], dys[n:], mean, center, scale, shift, relu)
@@ -263,10 +267,10 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 			d2 := float64(keepIfPos(y4[2], affine(x4[2], center, scale, shift)))
 			d3 := float64(keepIfPos(y4[3], affine(x4[3], center, scale, shift)))
 			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-			t0 += d0 * (float64(x4[0]) - mean)
-			t1 += d1 * (float64(x4[1]) - mean)
-			t2 += d2 * (float64(x4[2]) - mean)
-			t3 += d3 * (float64(x4[3]) - mean)
+			t0 += float64(d0 * (float64(x4[0]) - mean))
+			t1 += float64(d1 * (float64(x4[1]) - mean))
+			t2 += float64(d2 * (float64(x4[2]) - mean))
+			t3 += float64(d3 * (float64(x4[3]) - mean))
 		}
 	} else {
 		for ; i+4 <= len(xs); i += 4 {
@@ -274,10 +278,10 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 			y4 := (*[4]float32)(dys[i:])
 			d0, d1, d2, d3 := float64(y4[0]), float64(y4[1]), float64(y4[2]), float64(y4[3])
 			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
-			t0 += d0 * (float64(x4[0]) - mean)
-			t1 += d1 * (float64(x4[1]) - mean)
-			t2 += d2 * (float64(x4[2]) - mean)
-			t3 += d3 * (float64(x4[3]) - mean)
+			t0 += float64(d0 * (float64(x4[0]) - mean))
+			t1 += float64(d1 * (float64(x4[1]) - mean))
+			t2 += float64(d2 * (float64(x4[2]) - mean))
+			t3 += float64(d3 * (float64(x4[3]) - mean))
 		}
 	}
 	for ; i < len(xs); i++ {
@@ -286,7 +290,7 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 			dz = keepIfPos(dz, affine(xs[i], center, scale, shift))
 		}
 		d := float64(dz)
-		s0, t0 = s0+d, t0+d*(float64(xs[i])-mean)
+		s0, t0 = s0+d, t0+float64(d*(float64(xs[i])-mean))
 	}
 	return (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3)
 }
@@ -295,10 +299,12 @@ func bnGradSumsGo(xs, dys []float32, mean float64, center, scale, shift float32,
 // alias dy.
 func bnDx(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, relu bool) {
 	n := 0
-	if useBNAsm {
-		if n = len(xs) &^ 15; n > 0 {
-			_, _ = dxs[n-1], dys[n-1]
+	if n = len(xs) &^ 15; n > 0 {
+		_, _ = dxs[n-1], dys[n-1]
+		if useBNAsm {
 			bnDx16(&dxs[0], &xs[0], &dys[0], n, k1, k2, k3, center, scale, shift, relu)
+		} else {
+			bnDx16Go(dxs[:n], xs[:n], dys[:n], k1, k2, k3, center, scale, shift, relu)
 		}
 	}
 	bnDxGo(dxs[n:], xs[n:], dys[n:], k1, k2, k3, center, scale, shift, relu)
@@ -309,12 +315,12 @@ func bnDxGo(dxs, xs, dys []float32, k1, k2, k3, center, scale, shift float32, re
 	if relu {
 		for i, v := range xs {
 			dz := keepIfPos(dys[i], affine(v, center, scale, shift))
-			dxs[i] = k1*dz + k2*(v-center) + k3
+			dxs[i] = float32(k1*dz) + float32(k2*(v-center)) + k3
 		}
 		return
 	}
 	for i, v := range xs {
-		dxs[i] = k1*dys[i] + k2*(v-center) + k3
+		dxs[i] = float32(k1*dys[i]) + float32(k2*(v-center)) + k3
 	}
 }
 
@@ -328,7 +334,7 @@ func (b *BatchNorm) Forward1D(y, x, gamma, beta []float32, n int) {
 		var s, q float64
 		for i := c; i < len(x); i += C {
 			d := float64(x[i]) - x0
-			s, q = s+d, q+d*d
+			s, q = s+d, q+float64(d*d)
 		}
 		b.stats(c, x0, s, q, gamma[c], beta[c])
 	}
@@ -372,7 +378,7 @@ func (b *BatchNorm) Backward1D(dx, dgamma, dbeta, x, dy []float32, n int) {
 		for i := c; i < len(x); i += b.C {
 			if !b.ReLU || affine(x[i], center, scale, shift) > 0 {
 				d := float64(dy[i])
-				s, t = s+d, t+d*(float64(x[i])-mean)
+				s, t = s+d, t+float64(d*(float64(x[i])-mean))
 			}
 		}
 		dg, db, k1, k2, k3 := b.grads(c, s, t)
@@ -382,7 +388,7 @@ func (b *BatchNorm) Backward1D(dx, dgamma, dbeta, x, dy []float32, n int) {
 			if !b.ReLU || affine(x[i], center, scale, shift) > 0 {
 				dz = dy[i]
 			}
-			dx[i] = k1*dz + k2*(x[i]-center) + k3
+			dx[i] = float32(k1*dz) + float32(k2*(x[i]-center)) + k3
 		}
 	}
 }
