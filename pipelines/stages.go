@@ -19,8 +19,8 @@ type Cost struct {
 	CPU, Wall time.Duration
 }
 
-// PerImage divides the cost by n images (n > 0).
-func (c Cost) PerImage(n int) Cost {
+// Per divides the cost by n (images or views); 0 when n is not positive.
+func (c Cost) Per(n int) Cost {
 	if n <= 0 {
 		return Cost{}
 	}

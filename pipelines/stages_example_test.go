@@ -19,7 +19,7 @@ func ExampleMeasureStages() {
 		log.Fatal(err)
 	}
 	for _, s := range rep.Stages {
-		fmt.Printf("%s: %v CPU per image\n", s.Name, s.PerImage(rep.Images).CPU)
+		fmt.Printf("%s: %v CPU per image\n", s.Name, s.Per(rep.Images).CPU)
 	}
-	fmt.Printf("runner: %v CPU per image\n", rep.Runner.PerImage(rep.Images).CPU)
+	fmt.Printf("runner: %v CPU per image\n", rep.Runner.Per(rep.Images).CPU)
 }

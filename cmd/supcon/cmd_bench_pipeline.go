@@ -85,7 +85,7 @@ func printStageReport(s *streams, rep *pipelines.StageReport) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/1e6) }
 	fmt.Fprintln(tw, "stage\tCPU ms/image\twall ms/image\tCPU ms/view\t")
 	row := func(name string, c pipelines.Cost) {
-		img, view := c.PerImage(rep.Images), c.PerImage(rep.Views)
+		img, view := c.Per(rep.Images), c.Per(rep.Views)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", name, ms(img.CPU), ms(img.Wall), ms(view.CPU))
 	}
 	for _, st := range rep.Stages {
