@@ -132,7 +132,6 @@ func measureStages(ctx context.Context, cfg Config) (*StageReport, error) {
 	}
 	var read, decode, aug, enc, rec stageClock
 	rep := &StageReport{}
-	level := pngLevels[cfg.PNGCompression]
 	var imgs []image.Image // one image's views, until encoded
 	one := func(si sourceImage) error {
 		img := si.Img
@@ -168,7 +167,7 @@ func measureStages(ctx context.Context, cfg Config) (*StageReport, error) {
 			k := 0
 			for _, m := range views {
 				for v := range m.Views {
-					b, err := encodeView(imgs[k], cfg.Format, cfg.Quality, cfg.Channels, level)
+					b, err := cfg.encode(imgs[k])
 					if err != nil {
 						return err
 					}

@@ -108,6 +108,10 @@ type Manifest struct {
 	Views       int              `json:"views,omitempty"`
 	Epochs      int              `json:"epochs,omitempty"`
 	ViewFormat  ViewFormat       `json:"view_format,omitempty"`
+	// Encoder names the view encoder when it is not the Go standard
+	// library's (image/png, image/jpeg); its bytes are part of the
+	// dataset's identity (docs/performance.md).
+	Encoder string `json:"encoder,omitempty"`
 	Height      int              `json:"height,omitempty"`
 	Width       int              `json:"width,omitempty"`
 	Channels    int              `json:"channels,omitempty"`

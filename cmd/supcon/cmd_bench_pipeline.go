@@ -44,6 +44,7 @@ func runBenchPipeline(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")
 	fs.StringVar(&cfg.Crop, "crop", "random", "random, center or none")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "the run's seed")
+	fs.StringVar(&cfg.Encoder, "encoder", "go", "view encoder: go (the standard library's) or fast (PNG: klauspost deflate; JPEG: libjpeg-turbo, needs -tags turbojpeg)")
 	fs.StringVar(&runner, "runner", "prism", "runner of the whole-pipeline run: prism or direct (none: stages only)")
 	fs.StringVar(&tmp, "tmp", "", "folder for the temporary datasets (default: the system's)")
 	if err := s.parse(fs, args); err != nil {
@@ -73,8 +74,8 @@ func runBenchPipeline(ctx context.Context, s *streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Out, "%d images of %s, policy %s, %d views × %d epochs, %d px %s\n",
-		rep.Images, cfg.Input, cfg.Policy, cfg.Views, cfg.Epochs, cfg.Size, cfg.Format)
+	fmt.Fprintf(s.Out, "%d images of %s, policy %s, %d views × %d epochs, %d px %s, encoder %s\n",
+		rep.Images, cfg.Input, cfg.Policy, cfg.Views, cfg.Epochs, cfg.Size, cfg.Format, cfg.Encoder)
 	printStageReport(s, rep)
 	return nil
 }

@@ -17,7 +17,7 @@ func TestBenchPipeline(t *testing.T) {
 			t.Errorf("no row %q in\n%s", row, stdout)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^\d+ images of \S+, policy autoaugment:v0, 2 views × 1 epochs, 32 px jpeg$`).MatchString(stdout) {
+	if !regexp.MustCompile(`(?m)^\d+ images of \S+, policy autoaugment:v0, 2 views × 1 epochs, 32 px jpeg, encoder go$`).MatchString(stdout) {
 		t.Errorf("no heading in\n%s", stdout)
 	}
 }
@@ -28,6 +28,7 @@ func TestBenchPipelineUsage(t *testing.T) {
 		{"bench", "pipeline"},
 		{"bench", "pipeline", "--input", "x", "--runner", "dataflow"},
 		{"bench", "pipeline", "--input", "x", "--views", "0"},
+		{"bench", "pipeline", "--input", "x", "--encoder", "turbo"},
 	} {
 		if code, _, _ := supcon(t, args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)

@@ -9,6 +9,16 @@ package jpegturbo
 #include <setjmp.h>
 #include <jpeglib.h>
 
+#define JT_STR2(x) #x
+#define JT_STR(x) JT_STR2(x)
+static const char *jt_version(void) {
+#ifdef LIBJPEG_TURBO_VERSION
+	return "libjpeg-turbo " JT_STR(LIBJPEG_TURBO_VERSION);
+#else
+	return "libjpeg " JT_STR(JPEG_LIB_VERSION);
+#endif
+}
+
 // An error manager that returns to the caller instead of exiting.
 struct errmgr {
 	struct jpeg_error_mgr pub;
@@ -122,6 +132,10 @@ import (
 
 // Available reports whether libjpeg-turbo is in this build.
 func Available() bool { return true }
+
+// Version names the library and version linked, e.g. "libjpeg-turbo
+// 2.1.5": datasets record it, as another version may write other bytes.
+func Version() string { return C.GoString(C.jt_version()) }
 
 // maxPixels bounds a decoded image (as the pipeline's decodeImage does).
 const maxPixels = 1 << 28

@@ -15,3 +15,6 @@ func Decode(data []byte) (*image.RGBA, error) { return nil, ErrUnavailable }
 
 // Encode returns ErrUnavailable in this build.
 func Encode(w io.Writer, m image.Image, quality int) error { return ErrUnavailable }
+
+// Version is empty in this build.
+func Version() string { return "" }

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"math"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,12 @@ func TestUnavailable(t *testing.T) {
 	}
 	if err := Encode(&bytes.Buffer{}, image.NewGray(image.Rect(0, 0, 1, 1)), 90); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Encode: %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if v := Version(); Available() != strings.HasPrefix(v, "libjpeg") {
+		t.Errorf("Version %q with libjpeg-turbo in build %v", v, Available())
 	}
 }
 
