@@ -377,7 +377,7 @@ func (f *finalizeFn) ProcessElement(ctx context.Context, _ []byte, written func(
 		Tool:        "supcon " + version.String(),
 		Manifest: shards.Manifest{
 			Source: f.Cfg.Input, Policy: policy.String(), Seed: f.Cfg.Seed, Views: f.Cfg.Views, Epochs: f.Cfg.Epochs,
-			ViewFormat: f.Cfg.Format, Height: f.Cfg.Size, Width: f.Cfg.Size, Channels: f.Cfg.Channels,
+			ViewFormat: f.Cfg.Format, Encoder: f.Cfg.encoderName(), Height: f.Cfg.Size, Width: f.Cfg.Size, Channels: f.Cfg.Channels,
 			Classes: labels, ClassCounts: counts, Rejected: int64(len(rejects)),
 		},
 	})

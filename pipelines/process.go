@@ -51,6 +51,11 @@ type Config struct {
 	Crop string
 	// NoFlip turns off the random crop's horizontal flip.
 	NoFlip bool
+	// Encoder is the view encoder: "" (or "go") for the Go standard
+	// library's, "fast" for the fastest this build has (PNG: klauspost's
+	// deflate; JPEG: libjpeg-turbo, with the turbojpeg build tag). It
+	// changes the views' bytes, and the manifest names it (encoder).
+	Encoder string
 	// RunBuffer is the bytes of records the augment step of one bundle
 	// holds before it writes them, sorted, as runs under the dataset's
 	// temporary folder (0: DefaultRunBuffer). A worker's memory is about
@@ -88,6 +93,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("pipelines: PNGCompression %q: want default, speed, best or none", c.PNGCompression)
 	}
 	if _, err := c.compression(); err != nil {
+		return err
+	}
+	if err := c.checkEncoder(); err != nil {
 		return err
 	}
 	if _, err := ParseSource(c.Input, c.Split); err != nil {
@@ -208,7 +216,7 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 			if augment.Lost(view) {
 				lost++
 			}
-			enc, err := encodeView(view, p.cfg.Format, p.cfg.Quality, p.cfg.Channels, pngLevels[p.cfg.PNGCompression])
+			enc, err := p.cfg.encode(view)
 			if err != nil {
 				return fmt.Errorf("encoding view %d of epoch %d: %w", v, e, err)
 			}

@@ -100,14 +100,18 @@ const ManifestFormat = "supcon-multiview/1"
 // presence means that every shard it lists is complete. It holds no time
 // stamps: the same inputs and seed give the same manifest bytes.
 type Manifest struct {
-	Format      string           `json:"format"`
-	Tool        string           `json:"tool"`
-	Source      string           `json:"source,omitempty"`
-	Policy      string           `json:"policy,omitempty"`
-	Seed        int64            `json:"seed"`
-	Views       int              `json:"views,omitempty"`
-	Epochs      int              `json:"epochs,omitempty"`
-	ViewFormat  ViewFormat       `json:"view_format,omitempty"`
+	Format     string     `json:"format"`
+	Tool       string     `json:"tool"`
+	Source     string     `json:"source,omitempty"`
+	Policy     string     `json:"policy,omitempty"`
+	Seed       int64      `json:"seed"`
+	Views      int        `json:"views,omitempty"`
+	Epochs     int        `json:"epochs,omitempty"`
+	ViewFormat ViewFormat `json:"view_format,omitempty"`
+	// Encoder names the view encoder when it is not the Go standard
+	// library's (image/png, image/jpeg); its bytes are part of the
+	// dataset's identity (docs/performance.md).
+	Encoder     string           `json:"encoder,omitempty"`
 	Height      int              `json:"height,omitempty"`
 	Width       int              `json:"width,omitempty"`
 	Channels    int              `json:"channels,omitempty"`
