@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/pipelines/ahead"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -28,7 +29,7 @@ func batchShards(t *testing.T, cfg Config) *shards.Manifest {
 func checkEpochsMatch(t *testing.T, cfg Config, batch *shards.Manifest, epochs []int) {
 	t.Helper()
 	for _, e := range epochs {
-		m, err := shards.ReadManifest(context.Background(), shards.ManifestPath(EpochPrefix(cfg.Output, e)))
+		m, err := shards.ReadManifest(context.Background(), shards.ManifestPath(ahead.EpochPrefix(cfg.Output, e)))
 		if err != nil {
 			t.Fatalf("epoch %d: %v", e, err)
 		}
@@ -42,7 +43,7 @@ func checkEpochsMatch(t *testing.T, cfg Config, batch *shards.Manifest, epochs [
 					e, sh.Name, sh.Records, sh.SHA256[:12], want.Name, want.Records, want.SHA256[:12])
 			}
 		}
-		for _, r := range readDataset(t, EpochPrefix(cfg.Output, e)) {
+		for _, r := range readDataset(t, ahead.EpochPrefix(cfg.Output, e)) {
 			if r.Epoch != int64(e) {
 				t.Errorf("epoch %d holds record %s of epoch %d", e, r.ID, r.Epoch)
 			}
@@ -56,7 +57,7 @@ func epochsOnDisk(t *testing.T, prefix string, epochs int) int {
 	n := 0
 	for e := 0; e < epochs; e++ {
 		var files []storage.FileInfo
-		for _, pat := range []string{EpochPrefix(prefix, e) + "-*", EpochPrefix(prefix, e) + ".*"} {
+		for _, pat := range []string{ahead.EpochPrefix(prefix, e) + "-*", ahead.EpochPrefix(prefix, e) + ".*"} {
 			f, err := storage.Glob(context.Background(), pat)
 			if err != nil {
 				t.Fatal(err)
@@ -84,11 +85,11 @@ func TestEpochsMatchBatch(t *testing.T) {
 		t.Fatalf("%d epoch summaries, want %d", len(sums), cfg.Epochs)
 	}
 	checkEpochsMatch(t, cfg, batch, []int{0, 1, 2})
-	ix, err := ReadEpochIndex(context.Background(), cfg.Output)
+	ix, err := ahead.ReadIndex(context.Background(), cfg.Output)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *ix != (EpochIndex{Epochs: 3, Done: 3}) {
+	if *ix != (ahead.Index{Epochs: 3, Done: 3}) {
 		t.Errorf("index %+v", ix)
 	}
 }
@@ -112,16 +113,16 @@ func TestEpochsAheadAndKeep(t *testing.T) {
 				if n := epochsOnDisk(t, cfg.Output, cfg.Epochs); n > tc.keep+tc.ahead {
 					t.Fatalf("%d epochs on disk, want at most %d", n, tc.keep+tc.ahead)
 				}
-				ix, err := ReadEpochIndex(ctx, cfg.Output)
+				ix, err := ahead.ReadIndex(ctx, cfg.Output)
 				if err == nil && ix.Done > c+tc.ahead {
 					t.Fatalf("producer done with %d epochs while the consumer finished %d", ix.Done, c)
 				}
 				if err == nil && ix.Done > c {
-					if _, err := shards.ReadManifest(ctx, shards.ManifestPath(EpochPrefix(cfg.Output, c))); err != nil {
+					if _, err := shards.ReadManifest(ctx, shards.ManifestPath(ahead.EpochPrefix(cfg.Output, c))); err != nil {
 						t.Fatalf("epoch %d: %v", c, err)
 					}
 					c++
-					if err := WriteProgress(ctx, cfg.Output, Progress{Finished: c}); err != nil {
+					if err := ahead.WriteProgress(ctx, cfg.Output, ahead.Progress{Finished: c}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -152,7 +153,7 @@ func TestEpochsRestart(t *testing.T) {
 	defer cancel()
 	go func() { // cancel once epoch 1 has begun writing
 		for ctx.Err() == nil {
-			if f, _ := storage.Glob(ctx, filepath.Join(shards.TempDir(EpochPrefix(cfg.Output, 1)), "*")); len(f) > 0 {
+			if f, _ := storage.Glob(ctx, filepath.Join(shards.TempDir(ahead.EpochPrefix(cfg.Output, 1)), "*")); len(f) > 0 {
 				cancel()
 				return
 			}
@@ -163,7 +164,7 @@ func TestEpochsRestart(t *testing.T) {
 	if !errors.Is(err, context.Canceled) && err != nil {
 		t.Logf("first producer: %v", err)
 	}
-	ix, rerr := ReadEpochIndex(context.Background(), cfg.Output)
+	ix, rerr := ahead.ReadIndex(context.Background(), cfg.Output)
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
@@ -171,7 +172,7 @@ func TestEpochsRestart(t *testing.T) {
 		t.Fatalf("producer was not cancelled mid-run (index %+v, err %v)", ix, err)
 	}
 	for e := ix.Done; e < cfg.Epochs; e++ {
-		if _, err := storage.Local.Stat(context.Background(), shards.ManifestPath(EpochPrefix(cfg.Output, e))); err == nil {
+		if _, err := storage.Local.Stat(context.Background(), shards.ManifestPath(ahead.EpochPrefix(cfg.Output, e))); err == nil {
 			t.Errorf("epoch %d unfinished per the index has a manifest", e)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/pipelines"
+	"github.com/supcon/supcon/pipelines/ahead"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -162,7 +163,7 @@ func runAugmentEpochs(ctx context.Context, s *streams, cfg pipelines.Config, run
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Out, "index: %s\n", pipelines.EpochIndexPath(cfg.Output))
+	fmt.Fprintf(s.Out, "index: %s\n", ahead.IndexPath(cfg.Output))
 	return nil
 }
 
