@@ -40,6 +40,7 @@ type aheadFollower struct {
 	mans      map[int]*shards.Manifest
 	counts    map[string]int64
 	behind    Behind
+	chosen    map[int]int // training epoch -> the augmentation epoch it reads
 }
 
 // openAhead starts reading the epoch-ahead dataset at prefix whose index
@@ -51,7 +52,7 @@ func openAhead(ctx context.Context, prefix string, ix *ahead.Index, opt Options)
 		return nil, err
 	}
 	a := &aheadFollower{prefix: prefix, opt: opt, fsys: storage.For(prefix), epochs: ix.Epochs,
-		next: min(p.Finished, ix.Epochs-1), prev: -1, published: p.Finished, mans: map[int]*shards.Manifest{}, counts: map[string]int64{}}
+		next: min(p.Finished, ix.Epochs-1), prev: -1, published: p.Finished, mans: map[int]*shards.Manifest{}, counts: map[string]int64{}, chosen: map[int]int{}}
 	for {
 		m, err := a.manifest(ctx, a.next)
 		if err != nil || m != nil {
@@ -86,12 +87,16 @@ func (a *aheadFollower) manifest(ctx context.Context, e int) (*shards.Manifest, 
 	return m, nil
 }
 
-// choose returns the manifest of the augmentation epoch the next training
-// epoch reads, after publishing that the previous one is finished (training
-// epochs are read one after the other).
-func (a *aheadFollower) choose(ctx context.Context) (*shards.Manifest, error) {
+// choose returns the manifest of the augmentation epoch training epoch t
+// reads, after publishing that the previous one is finished (training
+// epochs are read one after the other). A training epoch opened again
+// (describing the data reads epoch 0 once more) reads the same epoch.
+func (a *aheadFollower) choose(ctx context.Context, t int) (*shards.Manifest, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if e, ok := a.chosen[t]; ok && a.mans[e] != nil {
+		return a.mans[e], nil
+	}
 	if a.prev >= 0 && a.prev+1 > a.published && a.opt.Rank == 0 {
 		if err := ahead.WriteProgress(ctx, a.prefix, ahead.Progress{Finished: a.prev + 1}); err != nil {
 			return nil, fmt.Errorf("following %s: publishing progress: %w", a.prefix, err)
@@ -108,11 +113,13 @@ func (a *aheadFollower) choose(ctx context.Context) (*shards.Manifest, error) {
 				delete(a.mans, a.prev) // an echo re-reads only the last epoch read
 				a.prev = a.next
 				a.next++
+				a.chosen = map[int]int{t: a.prev}
 				return m, nil
 			}
 		}
 		if a.prev >= 0 && (a.next >= a.epochs || a.opt.Echo) {
 			a.behind.Echoed++
+			a.chosen = map[int]int{t: a.prev}
 			return a.mans[a.prev], nil
 		}
 		if err := a.sleep(ctx); err != nil {

@@ -195,7 +195,7 @@ func (d *Dataset) Manifest() *shards.Manifest {
 func (d *Dataset) epochFiles(ctx context.Context, epoch int) (func(j int) (string, bool, error), error) {
 	groups := d.groups
 	if d.ahead != nil {
-		m, err := d.ahead.choose(ctx)
+		m, err := d.ahead.choose(ctx, epoch)
 		if err != nil {
 			return nil, err
 		}
