@@ -61,7 +61,7 @@ func RunEpochs(ctx context.Context, cfg Config, runner string, opt EpochOptions,
 		ec.Output, ec.Epochs, ec.FirstEpoch = ahead.EpochPrefix(cfg.Output, ix.Done), 1, ix.Done
 		s, err := Run(ctx, ec, runner, progressOut)
 		if err != nil {
-			return sums, fmt.Errorf("epoch %d: %w", ix.Done, err)
+			return sums, fmt.Errorf("pipelines: epoch %d of %s: %w", ix.Done, cfg.Output, err)
 		}
 		sums = append(sums, s)
 		ix.Done++
