@@ -25,6 +25,11 @@ type Config struct {
 	Policy string
 	// Views per image and epoch, Epochs of augmentation passes.
 	Views, Epochs int
+	// FirstEpoch is the number of the run's first augmentation pass: the
+	// run writes epochs FirstEpoch to FirstEpoch+Epochs-1 (0 for a whole
+	// batch job; epoch-ahead production runs one job per epoch, see
+	// RunEpochs and docs/streaming.md).
+	FirstEpoch int
 	// Shards per epoch.
 	Shards int
 	// Size is the side of every square view; Channels 1 or 3.
@@ -74,6 +79,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("pipelines: Views %d: want at least 1", c.Views)
 	case c.Epochs < 1:
 		return fmt.Errorf("pipelines: Epochs %d: want at least 1", c.Epochs)
+	case c.FirstEpoch < 0:
+		return fmt.Errorf("pipelines: FirstEpoch %d: want 0 or more", c.FirstEpoch)
 	case c.Shards < 1:
 		return fmt.Errorf("pipelines: Shards %d: want at least 1", c.Shards)
 	case c.Size < 1:
@@ -169,7 +176,8 @@ func newProcessor(cfg Config) (*processor, error) {
 }
 
 // records makes the image's records, one per epoch, calling emit with the
-// shard (epoch e writes shards e·N to e·N+N-1) for each. A problem with the
+// shard (the run's e-th epoch writes shards e·N to e·N+N-1; its records and
+// views are those of epoch FirstEpoch+e) for each. A problem with the
 // image itself is returned as the reason to reject it.
 func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) error) error {
 	class, label := si.Class, si.Label
@@ -204,7 +212,8 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 		img = augment.ToRGBA(img) // convert once, not once per view
 	}
 	shard := shards.ShardOf(si.ID, p.cfg.Shards)
-	for e := 0; e < p.cfg.Epochs; e++ {
+	for i := 0; i < p.cfg.Epochs; i++ {
+		e := p.cfg.FirstEpoch + i
 		m := &shards.Multiview{ID: si.ID, Label: label, ClassText: class, Format: p.cfg.Format,
 			Height: p.cfg.Size, Width: p.cfg.Size, Channels: p.cfg.Channels, Policy: p.policy, Seed: p.cfg.Seed, Epoch: int64(e)}
 		lost := 0
@@ -226,7 +235,7 @@ func (p *processor) records(si sourceImage, emit func(shard int, r keyedRecord) 
 		if err != nil {
 			return err
 		}
-		if err := emit(e*p.cfg.Shards+shard, keyedRecord{ID: si.ID, Class: class, Label: label, Data: data, Views: len(m.Views), Bytes: len(data), Lost: lost}); err != nil {
+		if err := emit(i*p.cfg.Shards+shard, keyedRecord{ID: si.ID, Class: class, Label: label, Data: data, Views: len(m.Views), Bytes: len(data), Lost: lost}); err != nil {
 			return err
 		}
 	}

@@ -56,7 +56,9 @@ type Summary struct {
 	Runs int64
 	// Missing lists the files of the source's split that are absent and
 	// were not read (CIFAR-10 training batches); empty when all were there.
-	Missing  []string
+	Missing []string
+	// Epoch is the run's first epoch (Config.FirstEpoch).
+	Epoch    int
 	Manifest *shards.Manifest
 }
 
@@ -173,7 +175,7 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 		return nil, fmt.Errorf("running the augment pipeline on %s: %w", runner, err)
 	}
 	sum := &Summary{Seconds: time.Since(start).Seconds(), Lost: counterTotal(pr, lostViewsCounter), ShuffleBytes: counterTotal(pr, shuffleBytesCounter), Runs: counterTotal(pr, "runs_written"),
-		Missing: missing}
+		Missing: missing, Epoch: cfg.FirstEpoch}
 	man, err := shards.ReadManifest(ctx, shards.ManifestPath(cfg.Output))
 	if err != nil {
 		return nil, fmt.Errorf("the pipeline finished but its manifest is not readable: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/shards"
@@ -65,6 +66,14 @@ type Config struct {
 	Interleave int `json:"interleave,omitempty"`
 	// Corrupt is the corrupt-record policy, "fail" or "skip".
 	Corrupt string `json:"corrupt"`
+	// Follow trains on an epoch-ahead dataset as its producer finalizes
+	// its epochs (Data: its PREFIX; docs/streaming.md). WhenBehind says what
+	// a training epoch does when the next augmentation epoch is not there
+	// yet: "wait" (or "") for it, or "echo" the last one read. FollowPoll
+	// is how often it looks (0: input.DefaultPoll).
+	Follow     bool          `json:"follow,omitempty"`
+	WhenBehind string        `json:"when_behind,omitempty"`
+	FollowPoll time.Duration `json:"-"`
 
 	// KeepCheckpoints, when positive, keeps only that many newest
 	// checkpoints.
@@ -134,6 +143,10 @@ func (c *Config) validate() error {
 		return err
 	}
 	switch {
+	case c.WhenBehind != "" && c.WhenBehind != "wait" && c.WhenBehind != "echo":
+		return fmt.Errorf("WhenBehind %q: want wait or echo", c.WhenBehind)
+	case c.WhenBehind != "" && !c.Follow:
+		return fmt.Errorf("WhenBehind %q: only with Follow", c.WhenBehind)
 	case c.P < 1 || c.K < 1 || c.Views < 1:
 		return fmt.Errorf("batch shape P=%d K=%d Views=%d: each must be at least 1", c.P, c.K, c.Views)
 	case c.P*c.K*c.Views < 2:

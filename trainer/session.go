@@ -70,6 +70,9 @@ type session struct {
 	read     input.ReadStats // the batcher's reading as of the last batch
 	logged   Skipped         // the skips already in metrics lines
 
+	data         *input.Dataset
+	behindLogged input.Behind // the waiting and echoes already in metrics lines
+
 	x            []float32
 	labels, keys []int
 }
@@ -92,6 +95,7 @@ func newSession(ctx context.Context, dir run.Dir, cfg Config, warn io.Writer) (*
 	}
 	s := &session{cfg: cfg, dir: dir, warn: warn}
 	d, err := s.describe(ctx)
+	s.data = d
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +129,8 @@ func (s *session) describe(ctx context.Context) (*input.Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Corrupt: %w", err)
 	}
-	d, err := input.Open(ctx, cfg.Data, input.Options{Seed: cfg.Seed, Interleave: cfg.Interleave, Corrupt: corrupt})
+	d, err := input.Open(ctx, cfg.Data, input.Options{Seed: cfg.Seed, Interleave: cfg.Interleave, Corrupt: corrupt,
+		Follow: cfg.Follow, Echo: cfg.WhenBehind == "echo", Poll: cfg.FollowPoll})
 	if err != nil {
 		return nil, fmt.Errorf("opening the training data: %w", err)
 	}
@@ -409,6 +414,11 @@ func (s *session) logStep(b *input.Batch, lr float64) error {
 		met.BadRecords = now.BadRecords - s.logged.BadRecords
 		met.Skipped = now.Last
 		s.logged = now
+	}
+	if now := s.data.Behind(); now != s.behindLogged {
+		met.WaitSeconds = (now.Waited - s.behindLogged.Waited).Seconds()
+		met.EchoedEpochs = now.Echoed - s.behindLogged.Echoed
+		s.behindLogged = now
 	}
 	batch := b.Size()
 	if err := s.loop.LogMetric(met, batch); err != nil {

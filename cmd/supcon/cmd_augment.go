@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/pipelines"
+	"github.com/supcon/supcon/pipelines/ahead"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -33,6 +35,14 @@ sorted by id inside each shard, so the same inputs and seed give the same bytes
 on every runner. Bad images (undecodable, truncated, empty, unreadable) are
 listed in PREFIX.rejected.jsonl with the reason and never stop the job.
 
+With --ahead A (epoch-ahead production, docs/streaming.md) each epoch e is its
+own bounded job and its own dataset PREFIX.epoch-0000e (shards, labels,
+rejections, manifest last), byte for byte the shards e*N .. e*N+N-1 of the
+batch job; PREFIX.epochs.json indexes them. The producer stays at most A epochs
+ahead of the trainer ('supcon train --data PREFIX --follow'), which publishes
+PREFIX.progress.json; --keep K deletes all but the last K epochs it finished.
+A restarted producer continues from the first unfinished epoch.
+
 With --corruptions (all, or a comma-separated list) it writes instead one
 dataset per corruption and severity (--severities, a range A-B or a list),
 PREFIX-NAME-sS (e.g. PREFIX-fog-s3), each with the policy
@@ -52,6 +62,7 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
 	var cfg pipelines.Config
 	var runner, labels, corruptions, severities string
+	var ahead pipelines.EpochOptions
 	fs.StringVar(&cfg.Input, "input", "", "the source: DIR, cifar10:DIR, cifar100:DIR, mnist:DIR or tfrecord:GLOB (local or gs://)")
 	fs.StringVar(&cfg.Output, "output", "", "the dataset `PREFIX` (local or gs://): shards are PREFIX-00000-of-NNNNN.tfrecord")
 	fs.StringVar(&cfg.Policy, "policy", "autoaugment:imagenet", "augmentation policy `SPEC` (see 'supcon apply -h')")
@@ -73,6 +84,9 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
 	fs.StringVar(&corruptions, "corruptions", "", "write one dataset per corruption (all, or a comma-separated `LIST`) and severity instead of one with --policy")
 	fs.StringVar(&severities, "severities", "1-5", "severities of --corruptions: a range A-B or a comma-separated list")
+	fs.IntVar(&ahead.Ahead, "ahead", 0, "epoch-ahead production: one job and dataset PREFIX.epoch-NNNNN per epoch, at most `A` epochs ahead of the trainer (0: one batch job)")
+	fs.IntVar(&ahead.Keep, "keep", -1, "with --ahead: keep the last `K` epochs the trainer finished, delete older ones (-1: keep all)")
+	fs.DurationVar(&ahead.Poll, "poll", time.Second, "with --ahead: how often to read the trainer's progress")
 	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
 	bindBeamFlags(fs)
 	if err := s.parse(fs, args); err != nil {
@@ -100,7 +114,13 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 		return err
 	}
 	if suite != nil {
+		if ahead.Ahead > 0 {
+			return usageErrorf("--ahead: a corruption suite is one epoch: give no --ahead")
+		}
 		return runAugmentSuite(ctx, s, cfg, suite, runner)
+	}
+	if ahead.Ahead > 0 {
+		return runAugmentEpochs(ctx, s, cfg, runner, ahead)
 	}
 	policy, err := augment.Parse(cfg.Policy)
 	if err != nil {
@@ -128,6 +148,22 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	if sum.Rejected > 0 {
 		fmt.Fprintf(s.Out, "rejected inputs and reasons: %s\n", pipelines.RejectedPath(cfg.Output))
 	}
+	return nil
+}
+
+// runAugmentEpochs runs epoch-ahead production: one job per epoch.
+func runAugmentEpochs(ctx context.Context, s *streams, cfg pipelines.Config, runner string, opt pipelines.EpochOptions) error {
+	fmt.Fprintf(s.Err, "augment: %s -> %s.epoch-NNNNN, %d classes, %d views, %d epochs (one job each, at most %d ahead of the trainer), %d shards per epoch, runner %s\n",
+		cfg.Input, cfg.Output, len(cfg.Labels), cfg.Views, cfg.Epochs, opt.Ahead, cfg.Shards, runner)
+	sums, err := pipelines.RunEpochs(ctx, cfg, runner, opt, s.Err)
+	for _, sum := range sums {
+		fmt.Fprintf(s.Out, "epoch %d: %d records, %d views, %d shards, %d bytes; rejected %d; %.1fs, %.1f images/s\n",
+			sum.Epoch, sum.Records, sum.Views, sum.Shards, sum.Bytes, sum.Rejected, sum.Seconds, sum.ImagesPerSecond())
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "index: %s\n", ahead.IndexPath(cfg.Output))
 	return nil
 }
 

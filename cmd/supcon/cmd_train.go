@@ -25,6 +25,12 @@ the shards (--data: a glob, shard files, or PREFIX.manifest.json; local or
 gs://), runs the encoder and projection head (a gorgonia graph), computes the
 loss and its exact gradient with the loss package, and updates the weights.
 
+With --follow, --data is the PREFIX of an epoch-ahead dataset that 'supcon
+augment --ahead' is writing (docs/streaming.md): each training epoch reads the
+next augmentation epoch once finalized and publishes PREFIX.progress.json; when
+it is not there yet, --when-behind wait waits and echo re-reads the last one
+(metrics.jsonl: wait_seconds, echoed_epochs, when not zero).
+
 The run directory gets:
   config.json      the settings and what was found in the data
   metrics.jsonl    one line per step: step, epoch, batch, loss, lr, views_per_sec
@@ -137,6 +143,9 @@ func runTrain(ctx context.Context, s *streams, args []string) error {
 	fs.BoolVar(&c.Resume, "resume", false, "continue the run in --out from its latest checkpoint")
 	fs.Int64Var(&c.StopAfter, "stop-after", 0, "stop (with a checkpoint) after this many steps in all; --resume continues")
 	defineTrainFlags(fs, &c)
+	fs.BoolVar(&c.Follow, "follow", false, "train on an epoch-ahead dataset (--data PREFIX, 'supcon augment --ahead') as its epochs are finalized")
+	fs.StringVar(&c.WhenBehind, "when-behind", "", "with --follow, when the next epoch is not there: wait, or echo the last one read (default wait)")
+	fs.DurationVar(&c.FollowPoll, "follow-poll", 0, "with --follow, how often to look for the next epoch (0: 2s)")
 	var monitor stringList
 	fs.Var(&monitor, "monitor", "validation shards (a `GLOB`, files or a manifest): kNN top-1 on them after every epoch")
 	monitorK := fs.Int("monitor-k", evaluate.DefaultKNNConfig().K, "--monitor's neighbours, voting exp(s/0.07)")

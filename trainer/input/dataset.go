@@ -2,9 +2,13 @@ package input
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/supcon/supcon/internal/storage"
+	"io/fs"
 	"strings"
+
+	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/pipelines/ahead"
 
 	"github.com/supcon/supcon/shards"
 )
@@ -17,6 +21,7 @@ type Dataset struct {
 	manifest *shards.Manifest // when an input is a manifest, or once Follow sees it
 	counts   map[string]int64 // records per shard, from the manifest
 	follow   *follower
+	ahead    *aheadFollower // an epoch-ahead dataset, when following one
 }
 
 // Open resolves inputs (shard files, globs, or a PREFIX.manifest.json standing
@@ -36,7 +41,15 @@ func Open(ctx context.Context, inputs []string, opt Options) (*Dataset, error) {
 		if len(inputs) != 1 || strings.ContainsAny(inputs[0], "*?[") {
 			return nil, fmt.Errorf("follow %q: give the dataset's PREFIX or PREFIX.manifest.json, one input and no glob", strings.Join(inputs, " "))
 		}
-		d.follow = newFollower(strings.TrimSuffix(inputs[0], ".manifest.json"), opt)
+		prefix := strings.TrimSuffix(inputs[0], ".manifest.json")
+		ix, err := ahead.ReadIndex(ctx, prefix)
+		if err == nil {
+			d.ahead, err = openAhead(ctx, prefix, ix, opt)
+			return d, err
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		d.follow = newFollower(prefix, opt)
 		return d, nil
 	}
 	infos, err := shards.ExpandInputs(ctx, inputs)
@@ -146,6 +159,9 @@ func (d *Dataset) Options() Options { return d.opt }
 // epoch's. When following a dataset not yet complete it returns nil.
 func (d *Dataset) Files() []string {
 	groups := d.groups
+	if d.ahead != nil {
+		return d.ahead.rankFiles(d.ahead.first)
+	}
 	if d.follow != nil {
 		m := d.follow.complete()
 		if m == nil {
@@ -163,6 +179,9 @@ func (d *Dataset) Files() []string {
 // Manifest returns the dataset's manifest when an input named it (or, when
 // following, once it has appeared), else nil.
 func (d *Dataset) Manifest() *shards.Manifest {
+	if d.ahead != nil {
+		return d.ahead.first
+	}
 	if d.follow != nil {
 		return d.follow.complete()
 	}
@@ -175,6 +194,13 @@ func (d *Dataset) Manifest() *shards.Manifest {
 // writes that falls to the rank, in index order, as they are finalized.
 func (d *Dataset) epochFiles(ctx context.Context, epoch int) (func(j int) (string, bool, error), error) {
 	groups := d.groups
+	if d.ahead != nil {
+		m, err := d.ahead.choose(ctx, epoch)
+		if err != nil {
+			return nil, err
+		}
+		groups = [][]string{d.ahead.rankFiles(m)}
+	}
 	if d.follow != nil {
 		if epoch == 0 {
 			return func(j int) (string, bool, error) { return d.follow.shard(ctx, j) }, nil
@@ -198,6 +224,9 @@ func (d *Dataset) epochFiles(ctx context.Context, epoch int) (func(j int) (strin
 
 // recordCount returns a shard's record count when a manifest gives it, else 0.
 func (d *Dataset) recordCount(name string) int64 {
+	if d.ahead != nil {
+		return d.ahead.count(name)
+	}
 	if d.follow != nil {
 		m := d.follow.complete()
 		if m == nil {

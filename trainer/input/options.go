@@ -80,7 +80,17 @@ type Options struct {
 	// appear under their final names (which happens only once finalized), in
 	// index order during epoch 0, waiting for each in turn; the dataset is
 	// complete once the manifest appears, and later epochs use its shard list.
+	//
+	// When the PREFIX is an epoch-ahead dataset (its PREFIX.epochs.json
+	// exists; docs/streaming.md), each training epoch instead reads the
+	// next augmentation epoch once it is finalized, waiting for it unless
+	// Echo; rank 0 publishes how many epochs it has finished reading.
 	Follow bool
+	// Echo, with Follow on an epoch-ahead dataset, re-reads the last
+	// augmentation epoch read when the next one is not finalized yet,
+	// instead of waiting (a new training epoch: a new order, batches and
+	// pairing of its stored views).
+	Echo bool
 	// Poll is how often Follow looks for new shards; 0 means DefaultPoll.
 	Poll time.Duration
 }

@@ -35,6 +35,12 @@ type Metric struct {
 	CorruptShards int64  `json:"corrupt_shards,omitempty"`
 	BadRecords    int64  `json:"bad_records,omitempty"`
 	Skipped       string `json:"skipped,omitempty"`
+	// WaitSeconds and EchoedEpochs, when following an epoch-ahead dataset,
+	// are the seconds spent waiting for its producer and the training
+	// epochs that re-read the last augmentation epoch, since the line
+	// before (docs/streaming.md); absent when zero.
+	WaitSeconds  float64 `json:"wait_seconds,omitempty"`
+	EchoedEpochs int     `json:"echoed_epochs,omitempty"`
 	// Monitor is set on a monitor line only (IsMonitor): the figures
 	// measured on the model after epoch Epoch, once Step steps were done
 	// (kNN top-1 on validation data, for instance). Such a line has just
