@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/supcon/supcon/internal/storage"
-	"github.com/supcon/supcon/pipelines/ahead"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/ahead"
 )
 
 // EpochOptions bound an epoch-ahead producer.

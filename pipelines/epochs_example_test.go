@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/supcon/supcon/pipelines"
-	"github.com/supcon/supcon/pipelines/ahead"
+	"github.com/supcon/supcon/shards/ahead"
 )
 
 // Produce two augmentation epochs ahead of a trainer, one bounded job and

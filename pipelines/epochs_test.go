@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/supcon/supcon/internal/storage"
-	"github.com/supcon/supcon/pipelines/ahead"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/ahead"
 )
 
 // batchShards runs the single batch job of cfg and returns its manifest.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supcon/supcon/pipelines/ahead"
+	"github.com/supcon/supcon/shards/ahead"
 	"github.com/supcon/supcon/trainer/input"
 )
 

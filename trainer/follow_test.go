@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supcon/supcon/pipelines/ahead"
+	"github.com/supcon/supcon/shards/ahead"
 	"github.com/supcon/supcon/shards/shardstest"
 	"github.com/supcon/supcon/trainer/run"
 )

@@ -9,8 +9,8 @@ import (
 
 	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/pipelines"
-	"github.com/supcon/supcon/pipelines/ahead"
 	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/ahead"
 )
 
 func init() {

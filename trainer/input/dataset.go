@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/supcon/supcon/internal/storage"
-	"github.com/supcon/supcon/pipelines/ahead"
+	"github.com/supcon/supcon/shards/ahead"
 
 	"github.com/supcon/supcon/shards"
 )
