@@ -81,6 +81,7 @@ func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
 	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
 	fs.IntVar(&cfg.RunBuffer, "run-buffer", 0, "`BYTES` of records a worker buffers before writing them as sorted runs, and about what one shard merge holds (0: 32 MiB); a worker needs about this x (CPUs+1)")
+	fs.StringVar(&cfg.Encoder, "encoder", "go", "view encoder: go (the standard library; the default, byte-identical everywhere) or fast (klauspost deflate for png; libjpeg-turbo for jpeg, in a binary built with -tags turbojpeg); recorded in the manifest, see docs/decisions/jpeg.md")
 	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
 	fs.StringVar(&corruptions, "corruptions", "", "write one dataset per corruption (all, or a comma-separated `LIST`) and severity instead of one with --policy")
 	fs.StringVar(&severities, "severities", "1-5", "severities of --corruptions: a range A-B or a comma-separated list")
