@@ -58,71 +58,87 @@ may be given after the command too.`,
 	})
 }
 
+// augmentFlags are supcon augment's settings.
+type augmentFlags struct {
+	cfg                                     pipelines.Config
+	runner, labels, corruptions, severities string
+	ahead                                   pipelines.EpochOptions
+}
+
+// define adds the flags to fs.
+func (f *augmentFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.cfg.Input, "input", "", "the source: DIR, cifar10:DIR, cifar100:DIR, mnist:DIR or tfrecord:GLOB (local or gs://)")
+	fs.StringVar(&f.cfg.Output, "output", "", "the dataset `PREFIX` (local or gs://): shards are PREFIX-00000-of-NNNNN.tfrecord")
+	fs.StringVar(&f.cfg.Policy, "policy", "autoaugment:imagenet", "augmentation policy `SPEC` (see 'supcon apply -h')")
+	fs.IntVar(&f.cfg.Views, "views", 2, "views per image and epoch")
+	fs.IntVar(&f.cfg.Epochs, "epochs", 1, "augmentation passes; each gets its own views and shards")
+	fs.IntVar(&f.cfg.Shards, "shards", 16, "shards per epoch")
+	fs.IntVar(&f.cfg.Size, "size", 224, "side of every square view, in pixels")
+	fs.TextVar(&f.cfg.Format, "format", shards.FormatPNG, "view encoding: "+strings.Join(shards.ViewFormats(), ", ")+" (raw: H*W*C bytes)")
+	fs.IntVar(&f.cfg.Quality, "quality", 95, "JPEG quality, with --format jpeg")
+	fs.StringVar(&f.cfg.PNGCompression, "png-compression", "default", "PNG compression, with --format png: default, speed (several times faster, larger files), best or none")
+	fs.IntVar(&f.cfg.Channels, "channels", 3, "1 (gray) or 3 (RGB)")
+	fs.Int64Var(&f.cfg.Seed, "seed", 0, "the run's seed: with image id, view and epoch it fixes every view")
+	fs.StringVar(&f.cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")
+	fs.StringVar(&f.cfg.Compression, "compression", "none", "shard compression: "+strings.Join(shards.Compressions(), ", "))
+	fs.Float64Var(&f.cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
+	fs.StringVar(&f.cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
+	fs.BoolVar(&f.cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
+	fs.IntVar(&f.cfg.RunBuffer, "run-buffer", 0, "`BYTES` of records a worker buffers before writing them as sorted runs, and about what one shard merge holds (0: 32 MiB); a worker needs about this x (CPUs+1)")
+	fs.StringVar(&f.cfg.Encoder, "encoder", "go", "view encoder: go (the standard library; the default, byte-identical everywhere) or fast (klauspost deflate for png; libjpeg-turbo for jpeg, in a binary built with -tags turbojpeg); recorded in the manifest, see docs/decisions/jpeg.md")
+	fs.StringVar(&f.labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
+	fs.StringVar(&f.corruptions, "corruptions", "", "write one dataset per corruption (all, or a comma-separated `LIST`) and severity instead of one with --policy")
+	fs.StringVar(&f.severities, "severities", "1-5", "severities of --corruptions: a range A-B or a comma-separated list")
+	fs.IntVar(&f.ahead.Ahead, "ahead", 0, "epoch-ahead production: one job and dataset PREFIX.epoch-NNNNN per epoch, at most `A` epochs ahead of the trainer (0: one batch job)")
+	fs.IntVar(&f.ahead.Keep, "keep", -1, "with --ahead: keep the last `K` epochs the trainer finished, delete older ones (-1: keep all)")
+	fs.DurationVar(&f.ahead.Poll, "poll", time.Second, "with --ahead: how often to read the trainer's progress")
+	fs.StringVar(&f.runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
+	bindBeamFlags(fs)
+}
+
 func runAugment(ctx context.Context, s *streams, args []string) error {
 	fs := s.flags()
-	var cfg pipelines.Config
-	var runner, labels, corruptions, severities string
-	var ahead pipelines.EpochOptions
-	fs.StringVar(&cfg.Input, "input", "", "the source: DIR, cifar10:DIR, cifar100:DIR, mnist:DIR or tfrecord:GLOB (local or gs://)")
-	fs.StringVar(&cfg.Output, "output", "", "the dataset `PREFIX` (local or gs://): shards are PREFIX-00000-of-NNNNN.tfrecord")
-	fs.StringVar(&cfg.Policy, "policy", "autoaugment:imagenet", "augmentation policy `SPEC` (see 'supcon apply -h')")
-	fs.IntVar(&cfg.Views, "views", 2, "views per image and epoch")
-	fs.IntVar(&cfg.Epochs, "epochs", 1, "augmentation passes; each gets its own views and shards")
-	fs.IntVar(&cfg.Shards, "shards", 16, "shards per epoch")
-	fs.IntVar(&cfg.Size, "size", 224, "side of every square view, in pixels")
-	fs.TextVar(&cfg.Format, "format", shards.FormatPNG, "view encoding: "+strings.Join(shards.ViewFormats(), ", ")+" (raw: H*W*C bytes)")
-	fs.IntVar(&cfg.Quality, "quality", 95, "JPEG quality, with --format jpeg")
-	fs.StringVar(&cfg.PNGCompression, "png-compression", "default", "PNG compression, with --format png: default, speed (several times faster, larger files), best or none")
-	fs.IntVar(&cfg.Channels, "channels", 3, "1 (gray) or 3 (RGB)")
-	fs.Int64Var(&cfg.Seed, "seed", 0, "the run's seed: with image id, view and epoch it fixes every view")
-	fs.StringVar(&cfg.Split, "split", "train", "train or test files of CIFAR and MNIST")
-	fs.StringVar(&cfg.Compression, "compression", "none", "shard compression: "+strings.Join(shards.Compressions(), ", "))
-	fs.Float64Var(&cfg.MinArea, "min-area", 0, "smallest area fraction of the random crop (0: 0.08, ImageNet; CIFAR uses 0.2)")
-	fs.StringVar(&cfg.Crop, "crop", "random", "how views are cut out: random (crop + flip, training), center (evaluation) or none (whole image, already --size)")
-	fs.BoolVar(&cfg.NoFlip, "no-flip", false, "no horizontal flip in the random crop (digits, text)")
-	fs.IntVar(&cfg.RunBuffer, "run-buffer", 0, "`BYTES` of records a worker buffers before writing them as sorted runs, and about what one shard merge holds (0: 32 MiB); a worker needs about this x (CPUs+1)")
-	fs.StringVar(&cfg.Encoder, "encoder", "go", "view encoder: go (the standard library; the default, byte-identical everywhere) or fast (klauspost deflate for png; libjpeg-turbo for jpeg, in a binary built with -tags turbojpeg); recorded in the manifest, see docs/decisions/jpeg.md")
-	fs.StringVar(&labels, "labels", "", "labels `FILE` fixing the class names and order (e.g. the training set's PREFIX.labels.txt)")
-	fs.StringVar(&corruptions, "corruptions", "", "write one dataset per corruption (all, or a comma-separated `LIST`) and severity instead of one with --policy")
-	fs.StringVar(&severities, "severities", "1-5", "severities of --corruptions: a range A-B or a comma-separated list")
-	fs.IntVar(&ahead.Ahead, "ahead", 0, "epoch-ahead production: one job and dataset PREFIX.epoch-NNNNN per epoch, at most `A` epochs ahead of the trainer (0: one batch job)")
-	fs.IntVar(&ahead.Keep, "keep", -1, "with --ahead: keep the last `K` epochs the trainer finished, delete older ones (-1: keep all)")
-	fs.DurationVar(&ahead.Poll, "poll", time.Second, "with --ahead: how often to read the trainer's progress")
-	fs.StringVar(&runner, "runner", "prism", "Beam runner: "+strings.Join(pipelines.Runners(), ", "))
-	bindBeamFlags(fs)
+	var f augmentFlags
+	f.define(fs)
 	if err := s.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
-	if err := pipelines.CheckRunner(runner); err != nil {
+	if err := pipelines.CheckRunner(f.runner); err != nil {
 		return usageErrorf("--runner: %v", err)
 	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	cfg := &f.cfg
 	var suite []pipelines.Config
-	if corruptions != "" {
+	if f.corruptions != "" {
 		var err error
-		if suite, err = corruptionSuite(&cfg, corruptions, severities, set); err != nil {
+		if suite, err = corruptionSuite(cfg, f.corruptions, f.severities, set); err != nil {
 			return err
 		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageErrorf("%v", err)
 	}
-	if err := pipelines.ResolveLabels(ctx, &cfg, labels); err != nil {
+	if err := pipelines.ResolveLabels(ctx, cfg, f.labels); err != nil {
 		return err
 	}
-	if suite != nil {
-		if ahead.Ahead > 0 {
-			return usageErrorf("--ahead: a corruption suite is one epoch: give no --ahead")
-		}
-		return runAugmentSuite(ctx, s, cfg, suite, runner)
+	switch {
+	case suite != nil && f.ahead.Ahead > 0:
+		return usageErrorf("--ahead: a corruption suite is one epoch: give no --ahead")
+	case suite != nil:
+		return runAugmentSuite(ctx, s, *cfg, suite, f.runner)
+	case f.ahead.Ahead > 0:
+		return runAugmentEpochs(ctx, s, *cfg, f.runner, f.ahead)
 	}
-	if ahead.Ahead > 0 {
-		return runAugmentEpochs(ctx, s, cfg, runner, ahead)
-	}
+	return runAugmentBatch(ctx, s, *cfg, f.runner)
+}
+
+// runAugmentBatch runs the augment pipeline as one batch job and prints
+// its summary.
+func runAugmentBatch(ctx context.Context, s *streams, cfg pipelines.Config, runner string) error {
 	policy, err := augment.Parse(cfg.Policy)
 	if err != nil {
 		return err
