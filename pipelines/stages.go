@@ -110,6 +110,60 @@ func MeasureStages(ctx context.Context, cfg Config, runner, dir string) (*StageR
 // measureStages times the stages one image at a time (so memory stays one
 // image's views), writing every record to a single shard.
 func measureStages(ctx context.Context, cfg Config) (*StageReport, error) {
+	b, err := newStageBench(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := &StageReport{}
+	for _, u := range b.units {
+		if err := ctx.Err(); err != nil {
+			return nil, errors.Join(err, b.w.Abort(ctx))
+		}
+		var got []sourceImage
+		err := b.read.time(func() error {
+			return readUnit(ctx, b.src.Kind, u, func(si sourceImage) error {
+				got = append(got, si)
+				return nil
+			}, func(rejection) {}) // rejected inputs are set aside, as the pipeline does
+		})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("pipelines: bench: reading %s: %w", u.Path, err), b.w.Abort(ctx))
+		}
+		for _, si := range got {
+			n, err := b.image(si)
+			if err != nil {
+				return nil, errors.Join(err, b.w.Abort(ctx))
+			}
+			rep.Images += min(n, 1)
+			rep.Views += n
+		}
+	}
+	if err := b.rec.time(b.w.Close); err != nil {
+		return nil, errors.Join(err, b.w.Abort(ctx))
+	}
+	if rep.Images == 0 {
+		return nil, fmt.Errorf("pipelines: bench: no decodable image in %s", cfg.Input)
+	}
+	rep.Stages = []StageCost{{"read", b.read.cost}, {"decode", b.decode.cost}, {"augment", b.aug.cost},
+		{"encode", b.enc.cost}, {"record+write", b.rec.cost}}
+	return rep, nil
+}
+
+// stageBench does the pipeline's work image by image, one goroutine, with
+// a clock per stage.
+type stageBench struct {
+	cfg                         Config
+	p                           *processor
+	src                         Source
+	units                       []Unit
+	w                           *shards.ShardWriter
+	read, decode, aug, enc, rec stageClock
+	imgs                        []image.Image // one image's views, until encoded
+}
+
+// newStageBench opens cfg's source, lists its units and creates the shard
+// the records go to.
+func newStageBench(ctx context.Context, cfg Config) (*stageBench, error) {
 	p, err := newProcessor(cfg)
 	if err != nil {
 		return nil, err
@@ -130,95 +184,70 @@ func measureStages(ctx context.Context, cfg Config) (*StageReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	var read, decode, aug, enc, rec stageClock
-	rep := &StageReport{}
-	var imgs []image.Image // one image's views, until encoded
-	one := func(si sourceImage) error {
-		img := si.Img
-		if img == nil {
-			if decode.time(func() (err error) { img, err = decodeImage(si.Data); return err }) != nil {
-				return nil // set aside, as the pipeline does
-			}
+	return &stageBench{cfg: cfg, p: p, src: src, units: units, w: w}, nil
+}
+
+// image decodes, augments, encodes and writes one image's records, and
+// returns how many views it made (0 for an image set aside).
+func (b *stageBench) image(si sourceImage) (int, error) {
+	cfg := b.cfg
+	img := si.Img
+	if img == nil {
+		if b.decode.time(func() (err error) { img, err = decodeImage(si.Data); return err }) != nil {
+			return 0, nil // set aside, as the pipeline does
 		}
-		views := make([]*shards.Multiview, cfg.Epochs)
-		err := aug.time(func() error {
-			if cfg.Views*cfg.Epochs > 1 {
-				img = augment.ToRGBA(img)
-			}
-			for e := range views {
-				views[e] = &shards.Multiview{ID: si.ID, Label: si.Label, ClassText: si.Class, Format: cfg.Format,
-					Height: cfg.Size, Width: cfg.Size, Channels: cfg.Channels, Policy: p.policy, Seed: cfg.Seed, Epoch: int64(e)}
-				for v := 0; v < cfg.Views; v++ {
-					view, err := p.aug.View(img, cfg.Seed, si.ID, v, e)
-					if err != nil {
-						return err
-					}
-					augment.Lost(view) // the pipeline counts lost views
-					views[e].Views = append(views[e].Views, nil)
-					imgs = append(imgs, view)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("pipelines: bench: augmenting %s: %w", si.ID, err)
+	}
+	views := make([]*shards.Multiview, cfg.Epochs)
+	err := b.aug.time(func() error {
+		if cfg.Views*cfg.Epochs > 1 {
+			img = augment.ToRGBA(img)
 		}
-		err = enc.time(func() error {
-			k := 0
-			for _, m := range views {
-				for v := range m.Views {
-					b, err := cfg.encode(imgs[k])
-					if err != nil {
-						return err
-					}
-					m.Views[v] = b
-					k++
-				}
-			}
-			return nil
-		})
-		imgs = imgs[:0]
-		if err != nil {
-			return fmt.Errorf("pipelines: bench: encoding %s: %w", si.ID, err)
-		}
-		rep.Images++
-		rep.Views += cfg.Views * cfg.Epochs
-		return rec.time(func() error {
-			for _, m := range views {
-				data, err := m.Marshal()
+		for e := range views {
+			views[e] = &shards.Multiview{ID: si.ID, Label: si.Label, ClassText: si.Class, Format: cfg.Format,
+				Height: cfg.Size, Width: cfg.Size, Channels: cfg.Channels, Policy: b.p.policy, Seed: cfg.Seed, Epoch: int64(e)}
+			for v := 0; v < cfg.Views; v++ {
+				view, err := b.p.aug.View(img, cfg.Seed, si.ID, v, e)
 				if err != nil {
 					return err
 				}
-				if err := w.Write(data); err != nil {
+				augment.Lost(view) // the pipeline counts lost views
+				views[e].Views = append(views[e].Views, nil)
+				b.imgs = append(b.imgs, view)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pipelines: bench: augmenting %s: %w", si.ID, err)
+	}
+	err = b.enc.time(func() error {
+		k := 0
+		for _, m := range views {
+			for v := range m.Views {
+				data, err := cfg.encode(b.imgs[k])
+				if err != nil {
 					return err
 				}
-			}
-			return nil
-		})
-	}
-	for _, u := range units {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var got []sourceImage
-		_ = read.time(func() error {
-			return readUnit(ctx, src.Kind, u, func(si sourceImage) error {
-				got = append(got, si)
-				return nil
-			}, func(rejection) {})
-		})
-		for _, si := range got {
-			if err := one(si); err != nil {
-				return nil, errors.Join(err, w.Abort(ctx))
+				m.Views[v] = data
+				k++
 			}
 		}
+		return nil
+	})
+	b.imgs = b.imgs[:0]
+	if err != nil {
+		return 0, fmt.Errorf("pipelines: bench: encoding %s: %w", si.ID, err)
 	}
-	if err := rec.time(w.Close); err != nil {
-		return nil, errors.Join(err, w.Abort(ctx))
-	}
-	if rep.Images == 0 {
-		return nil, fmt.Errorf("pipelines: bench: no decodable image in %s", cfg.Input)
-	}
-	rep.Stages = []StageCost{{"read", read.cost}, {"decode", decode.cost}, {"augment", aug.cost}, {"encode", enc.cost}, {"record+write", rec.cost}}
-	return rep, nil
+	return cfg.Views * cfg.Epochs, b.rec.time(func() error {
+		for _, m := range views {
+			data, err := m.Marshal()
+			if err != nil {
+				return err
+			}
+			if err := b.w.Write(data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
