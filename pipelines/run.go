@@ -142,35 +142,10 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, cfg)
 
-	stop := make(chan struct{})
-	finished := make(chan struct{})
 	start := time.Now()
-	base := imagesDone.Load()
-	go func() {
-		defer close(finished)
-		if progressOut == nil {
-			return
-		}
-		m := progress.New(progressOut, "images", 0)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		last := base
-		for {
-			select {
-			case <-stop:
-				m.Add(imagesDone.Load() - last)
-				m.Done()
-				return
-			case <-t.C:
-				now := imagesDone.Load()
-				m.Add(now - last)
-				last = now
-			}
-		}
-	}()
+	stop := watchImages(progressOut)
 	pr, err := beam.Run(ctx, runner, p)
-	close(stop)
-	<-finished
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("running the augment pipeline on %s: %w", runner, err)
 	}
@@ -188,4 +163,38 @@ func Run(ctx context.Context, cfg Config, runner string, progressOut io.Writer) 
 		sum.Bytes += sh.Bytes
 	}
 	return sum, nil
+}
+
+// watchImages shows the images the pipeline has read so far on w (nothing
+// when w is nil), as a progress line updated every 200 ms, until the
+// returned stop is called; stop draws the final count and returns once the
+// line is done.
+func watchImages(w io.Writer) (stop func()) {
+	if w == nil {
+		return func() {}
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	base := imagesDone.Load()
+	go func() {
+		defer close(finished)
+		m := progress.New(w, "images", 0)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for last := base; ; {
+			select {
+			case <-done:
+				m.Add(imagesDone.Load() - last)
+				m.Done()
+				return
+			case <-t.C:
+				now := imagesDone.Load()
+				m.Add(now - last)
+				last = now
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }

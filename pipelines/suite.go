@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/supcon/supcon/internal/progress"
 	"github.com/supcon/supcon/shards"
 )
 
@@ -62,34 +61,9 @@ func RunAll(ctx context.Context, cfgs []Config, runner string, progressOut io.Wr
 		Build(s.Scope("dataset"+strconv.Itoa(i)), cfg)
 	}
 	start := time.Now()
-	var meter *progress.Meter
-	done := make(chan struct{})
-	if progressOut != nil {
-		meter = progress.New(progressOut, "images", 0)
-		base := imagesDone.Load()
-		go func() {
-			t := time.NewTicker(200 * time.Millisecond)
-			defer t.Stop()
-			for last := base; ; {
-				select {
-				case <-done:
-					meter.Add(imagesDone.Load() - last)
-					meter.Done()
-					done <- struct{}{}
-					return
-				case <-t.C:
-					now := imagesDone.Load()
-					meter.Add(now - last)
-					last = now
-				}
-			}
-		}()
-	}
+	stop := watchImages(progressOut)
 	_, err := beam.Run(ctx, runner, p)
-	if meter != nil {
-		done <- struct{}{}
-		<-done
-	}
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("running %d augment pipelines on %s: %w", len(cfgs), runner, err)
 	}

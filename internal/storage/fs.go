@@ -181,6 +181,9 @@ func (localFS) Glob(ctx context.Context, pattern string) ([]FileInfo, error) {
 	out := make([]FileInfo, 0, len(names))
 	for _, n := range names {
 		st, err := os.Stat(n)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since it was listed: the glob is a snapshot, as on gs://
+		}
 		if err != nil {
 			return nil, fmt.Errorf("glob %q: %w", pattern, err)
 		}
