@@ -1,0 +1,114 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/supcon/supcon/internal/storage"
+	"github.com/supcon/supcon/shards"
+	"github.com/supcon/supcon/shards/ahead"
+)
+
+// epochManifests returns which epochs of the epoch-ahead dataset at prefix
+// have a manifest on disk.
+func epochManifests(t *testing.T, prefix string, epochs int) []int {
+	t.Helper()
+	var have []int
+	for e := range epochs {
+		if _, err := storage.For(prefix).Stat(t.Context(), shards.ManifestPath(ahead.EpochPrefix(prefix, e))); err == nil {
+			have = append(have, e)
+		}
+	}
+	return have
+}
+
+// metricSteps returns the step of every line of a run's metrics.jsonl.
+func metricSteps(t *testing.T, run string) int {
+	t.Helper()
+	b, err := storage.ReadFile(t.Context(), storage.Join(run, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), `"step":`)
+}
+
+// The producer (augment --ahead) and the consumer (train --follow) of
+// docs/streaming.md as two commands running at once: the trainer finishes,
+// logs every step, and the producer never holds more than K + A epochs.
+func TestAugmentAheadTrainFollow(t *testing.T) {
+	const epochs, keep, aheadN = 4, 1, 1
+	dir := t.TempDir()
+	data, runDir := filepath.Join(dir, "d"), filepath.Join(dir, "run")
+	aug := []string{"augment", "--input", "../../pipelines/testdata/tree", "--output", data, "--views", "2", "--size", "4",
+		"--shards", "1", "--format", "raw", "--channels", "1", "--seed", "5", "--epochs", "4",
+		"--ahead", "1", "--keep", "1", "--poll", "10ms"}
+	train := []string{"train", "--data", data, "--follow", "--follow-poll", "10ms", "--out", runDir,
+		"--model", "mlp", "--p", "2", "--k", "2", "--views", "2", "--epochs", "4", "--seed", "3"}
+
+	type result struct {
+		code     int
+		out, err string
+	}
+	var wg sync.WaitGroup
+	var augRes, trainRes result
+	done := make(chan struct{})
+	maxOnDisk := 0
+	augDone := make(chan struct{})
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		defer close(augDone)
+		augRes.code, augRes.out, augRes.err = supcon(t, aug...)
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		// As docs/streaming.md says: the trainer starts once the producer
+		// has written its index (without it, it would follow PREFIX as an
+		// ordinary dataset being written).
+		for {
+			if _, err := storage.For(data).Stat(t.Context(), ahead.IndexPath(data)); err == nil {
+				break
+			}
+			select {
+			case <-augDone:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		trainRes.code, trainRes.out, trainRes.err = supcon(t, train...)
+	}()
+	go func() { // the disk bound, sampled while both run
+		defer wg.Done()
+		for {
+			maxOnDisk = max(maxOnDisk, len(epochManifests(t, data, epochs)))
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	wg.Wait()
+	if augRes.code != 0 {
+		t.Fatalf("augment: exit %d\n%s\n%s", augRes.code, augRes.out, augRes.err)
+	}
+	if trainRes.code != 0 || !strings.Contains(trainRes.out, "done: 8 steps, 4 epochs") {
+		t.Fatalf("train: exit %d\n%s\n%s", trainRes.code, trainRes.out, trainRes.err)
+	}
+	if maxOnDisk > keep+aheadN {
+		t.Errorf("up to %d epochs on disk at once; want at most K+A = %d", maxOnDisk, keep+aheadN)
+	}
+	// The producer started the last epoch once the trainer had finished
+	// epochs 0..2, after deleting those below 3-K.
+	if have := epochManifests(t, data, epochs); len(have) != keep+1 || have[len(have)-1] != epochs-1 {
+		t.Errorf("epochs on disk at the end: %v; want the last %d", have, keep+1)
+	}
+	// 6 images in 3 classes, P=2, K=2: 2 steps an epoch, each logged.
+	if n := metricSteps(t, runDir); n != 8 {
+		t.Errorf("metrics.jsonl has %d steps; want 8", n)
+	}
+}
