@@ -112,3 +112,32 @@ func TestAugmentAheadTrainFollow(t *testing.T) {
 		t.Errorf("metrics.jsonl has %d steps; want 8", n)
 	}
 }
+
+// A following trainer stopped mid-run resumes from its checkpoint and its
+// published progress, and finishes the run.
+func TestTrainFollowResume(t *testing.T) {
+	dir := t.TempDir()
+	data, runDir := filepath.Join(dir, "d"), filepath.Join(dir, "run")
+	code, out, errOut := supcon(t, "augment", "--input", "../../pipelines/testdata/tree", "--output", data, "--views", "2", "--size", "4",
+		"--shards", "1", "--format", "raw", "--channels", "1", "--seed", "5", "--epochs", "4", "--ahead", "4")
+	if code != 0 {
+		t.Fatalf("augment: exit %d\n%s\n%s", code, out, errOut)
+	}
+	train := []string{"train", "--data", data, "--follow", "--follow-poll", "10ms", "--out", runDir,
+		"--model", "mlp", "--p", "2", "--k", "2", "--views", "2", "--epochs", "4", "--seed", "3"}
+	code, out, errOut = supcon(t, append(train, "--stop-after", "3")...)
+	if code != 0 || !strings.Contains(out, "stopped (--resume continues): 3 steps") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = supcon(t, append(train, "--resume")...)
+	if code != 0 || !strings.Contains(out, "done: 8 steps, 4 epochs") {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := metricSteps(t, runDir); n != 8 {
+		t.Errorf("metrics.jsonl has %d steps; want 8", n)
+	}
+	p, err := ahead.ReadProgress(t.Context(), data)
+	if err != nil || p.Finished < 3 {
+		t.Errorf("progress %+v, %v: want at least 3 epochs finished", p, err)
+	}
+}
