@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +34,16 @@ func metricSteps(t *testing.T, run string) int {
 		t.Fatal(err)
 	}
 	return strings.Count(string(b), `"step":`)
+}
+
+// losses returns the loss of every line of a run's metrics.jsonl.
+func losses(t *testing.T, run string) string {
+	t.Helper()
+	b, err := storage.ReadFile(t.Context(), storage.Join(run, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(regexp.MustCompile(`"loss":[^,]*`).FindAllString(string(b), -1), "\n")
 }
 
 // The producer (augment --ahead) and the consumer (train --follow) of
@@ -135,6 +146,15 @@ func TestTrainFollowResume(t *testing.T) {
 	}
 	if n := metricSteps(t, runDir); n != 8 {
 		t.Errorf("metrics.jsonl has %d steps; want 8", n)
+	}
+	// The same losses as the run that did not stop: the resumed run reads
+	// epochs 1..3 again though its input had published them read.
+	whole := filepath.Join(dir, "whole")
+	if code, out, errOut = supcon(t, append(train[:len(train):len(train)], "--out", whole)...); code != 0 {
+		t.Fatalf("whole run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if a, b := losses(t, runDir), losses(t, whole); a != b {
+		t.Errorf("resumed losses\n%s\nwant\n%s", a, b)
 	}
 	p, err := ahead.ReadProgress(t.Context(), data)
 	if err != nil || p.Finished < 3 {
