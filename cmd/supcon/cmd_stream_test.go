@@ -161,3 +161,23 @@ func TestTrainFollowResume(t *testing.T) {
 		t.Errorf("progress %+v, %v: want at least 3 epochs finished", p, err)
 	}
 }
+
+// supcon stream runs both sides in one command.
+func TestStreamCommand(t *testing.T) {
+	dir := t.TempDir()
+	data, runDir := filepath.Join(dir, "d"), filepath.Join(dir, "run")
+	code, out, errOut := supcon(t, "stream", "--input", "../../pipelines/testdata/tree", "--output", data, "--views", "2", "--size", "4",
+		"--shards", "1", "--format", "raw", "--channels", "1", "--seed", "5", "--epochs", "4", "--ahead", "1", "--keep", "1", "--poll", "10ms",
+		"--", "--follow-poll", "10ms", "--out", runDir, "--model", "mlp", "--p", "2", "--k", "2", "--views", "2", "--epochs", "4", "--seed", "3")
+	if code != 0 || !strings.Contains(out, "done: 8 steps, 4 epochs") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if have := epochManifests(t, data, 4); len(have) != 2 || have[1] != 3 {
+		t.Errorf("epochs on disk at the end: %v; want 2 and 3", have)
+	}
+	for _, tc := range [][]string{{"stream", "--output", data}, {"stream", "--output", data, "--"}} {
+		if code, _, errOut := supcon(t, tc...); code != 2 {
+			t.Errorf("%v: exit %d, %s", tc, code, errOut)
+		}
+	}
+}
