@@ -20,10 +20,11 @@ func sameRun(ctx context.Context, rd run.Dir, rf *runFile) error {
 		return fmt.Errorf("resume: %w", err)
 	}
 	// Settings that do not change the results may change, and so may how
-	// the run is driven (StopAfter, Resume: not in the file).
+	// the run is driven (StopAfter, Resume, FollowPoll: not in the file).
 	was.Config.CheckpointEvery = rf.Config.CheckpointEvery
 	was.Config.KeepCheckpoints = rf.Config.KeepCheckpoints
 	was.Config.StopAfter, was.Config.Resume = rf.Config.StopAfter, rf.Config.Resume
+	was.Config.FollowPoll = rf.Config.FollowPoll
 	now := *rf
 	now.Config.Monitor = nil // what is measured after epochs may change too
 	if name, a, b, ok := firstDifference(reflect.ValueOf(*was), reflect.ValueOf(now)); ok {

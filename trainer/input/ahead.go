@@ -103,6 +103,9 @@ func (a *aheadFollower) choose(ctx context.Context, t int) (*shards.Manifest, er
 		}
 		a.published = a.prev + 1
 	}
+	if err := a.resumeAt(ctx, t); err != nil {
+		return nil, err
+	}
 	for {
 		if a.next < a.epochs {
 			m, err := a.manifest(ctx, a.next)
@@ -126,6 +129,21 @@ func (a *aheadFollower) choose(ctx context.Context, t int) (*shards.Manifest, er
 			return nil, err
 		}
 	}
+}
+
+// resumeAt makes a waiting consumer (no Echo) read augmentation epoch t
+// for training epoch t when that epoch is still there, as it does when it
+// never stops: a resumed trainer starts before the epochs its input had
+// read ahead of its checkpoint. Otherwise reading goes on in order.
+func (a *aheadFollower) resumeAt(ctx context.Context, t int) error {
+	if a.opt.Echo || t == a.next || t >= a.epochs {
+		return nil
+	}
+	m, err := a.manifest(ctx, t)
+	if m != nil {
+		a.next = t
+	}
+	return err
 }
 
 // sleep waits one polling interval for epoch a.next, counting the time.
