@@ -65,6 +65,16 @@ func CreateScratch(ctx context.Context, name string) (io.WriteCloser, error) {
 	if IsGCS(name) {
 		return defaultGCS.Create(ctx, name)
 	}
+	f, err := createLocal(name)
+	if err != nil {
+		return nil, err
+	}
+	return scratchWriter{f}, nil
+}
+
+// createLocal creates (or truncates) the local file name, making its
+// folder first.
+func createLocal(name string) (*os.File, error) {
 	if dir := filepath.Dir(name); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", name, err)
@@ -74,7 +84,7 @@ func CreateScratch(ctx context.Context, name string) (io.WriteCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", name, err)
 	}
-	return scratchWriter{f}, nil
+	return f, nil
 }
 
 // scratchWriter names the file in the error of Close.
@@ -138,14 +148,9 @@ var Local FileSystem = localFS{}
 type localFS struct{}
 
 func (localFS) Create(ctx context.Context, name string) (io.WriteCloser, error) {
-	if dir := filepath.Dir(name); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("creating %s: %w", name, err)
-		}
-	}
-	f, err := os.Create(name)
+	f, err := createLocal(name)
 	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", name, err)
+		return nil, err
 	}
 	return &localWriter{f: f}, nil
 }
