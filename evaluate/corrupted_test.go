@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/loss"
 	"github.com/supcon/supcon/shards"
 	"github.com/supcon/supcon/shards/shardstest"
@@ -33,8 +34,7 @@ func writeCorrupted(t *testing.T, prefix string, records []*shards.Multiview, cl
 		if err != nil {
 			t.Fatal(err)
 		}
-		px := make([]uint8, r.Width*r.Height)
-		imageHWC(px, img, 1)
+		px := augment.AppendHWC(make([]uint8, 0, r.Width*r.Height), img, 1)
 		c := *r
 		c.Views, c.Policy, c.Seed = [][]byte{px}, policy, seed
 		out = append(out, &c)

@@ -137,7 +137,7 @@ func (s *sampleStream) sample(i int, dst []float32) error {
 		if err != nil {
 			return err
 		}
-		imageHWC(px, img, s.c)
+		augment.AppendHWC(px[:0], img, s.c) // back into px, same size
 	}
 	return input.NormalizeHWC(dst, px, s.h*s.w, s.c, s.mean, s.std)
 }
@@ -164,36 +164,4 @@ func hwcImage(px []uint8, w, h, c int) image.Image {
 		m.Pix[4*i+3] = 255
 	}
 	return m
-}
-
-// imageHWC copies an image of the Augmenter's output (*image.Gray for 1
-// channel, *image.RGBA for 3, bounds at the origin, the size of dst) back
-// into HWC pixels.
-func imageHWC(dst []uint8, img image.Image, c int) {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	switch m := img.(type) {
-	case *image.Gray:
-		for y := 0; y < h; y++ {
-			copy(dst[y*w:(y+1)*w], m.Pix[y*m.Stride:y*m.Stride+w])
-		}
-	case *image.RGBA:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride:]
-			for x := 0; x < w; x++ {
-				copy(dst[(y*w+x)*3:(y*w+x)*3+3], row[4*x:4*x+3])
-			}
-		}
-	default:
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				if c == 1 {
-					dst[y*w+x] = uint8((19595*r + 38470*g + 7471*bl + 1<<15) >> 24)
-					continue
-				}
-				dst[(y*w+x)*3], dst[(y*w+x)*3+1], dst[(y*w+x)*3+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
-			}
-		}
-	}
 }

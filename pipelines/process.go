@@ -278,7 +278,8 @@ var pngLevels = map[string]png.CompressionLevel{
 func encodeView(img image.Image, format shards.ViewFormat, quality, channels int, level png.CompressionLevel) ([]byte, error) {
 	switch format {
 	case shards.FormatRaw:
-		return rawPixels(img, channels), nil
+		b := img.Bounds()
+		return augment.AppendHWC(make([]byte, 0, b.Dx()*b.Dy()*channels), img, channels), nil
 	case shards.FormatJPEG:
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
@@ -293,42 +294,4 @@ func encodeView(img image.Image, format shards.ViewFormat, quality, channels int
 		}
 		return buf.Bytes(), nil
 	}
-}
-
-// rawPixels returns the image as H*W*C uint8, row-major.
-func rawPixels(img image.Image, channels int) []byte {
-	b := img.Bounds()
-	out := make([]byte, 0, b.Dx()*b.Dy()*channels)
-	switch im := img.(type) {
-	case *image.Gray:
-		if channels == 1 {
-			for y := b.Min.Y; y < b.Max.Y; y++ {
-				off := im.PixOffset(b.Min.X, y)
-				out = append(out, im.Pix[off:off+b.Dx()]...)
-			}
-			return out
-		}
-	case *image.RGBA:
-		if channels == 3 {
-			for y := b.Min.Y; y < b.Max.Y; y++ {
-				off := im.PixOffset(b.Min.X, y)
-				row := im.Pix[off : off+4*b.Dx()]
-				for x := 0; x < len(row); x += 4 {
-					out = append(out, row[x], row[x+1], row[x+2])
-				}
-			}
-			return out
-		}
-	}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if channels == 1 {
-				out = append(out, byte((19595*r+38470*g+7471*bl+1<<15)>>24))
-			} else {
-				out = append(out, byte(r>>8), byte(g>>8), byte(bl>>8))
-			}
-		}
-	}
-	return out
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supcon/supcon/augment"
 	"github.com/supcon/supcon/internal/gcstest"
 	"github.com/supcon/supcon/internal/storage"
 	"github.com/supcon/supcon/shards"
@@ -230,15 +231,15 @@ func TestTFRecordSource(t *testing.T) {
 func TestEncodeRawViews(t *testing.T) {
 	rgba := image.NewRGBA(image.Rect(0, 0, 2, 1))
 	copy(rgba.Pix, []byte{1, 2, 3, 255, 4, 5, 6, 255})
-	if got := rawPixels(rgba, 3); !bytes.Equal(got, []byte{1, 2, 3, 4, 5, 6}) {
+	if got := augment.AppendHWC(nil, rgba, 3); !bytes.Equal(got, []byte{1, 2, 3, 4, 5, 6}) {
 		t.Errorf("RGB raw = %v", got)
 	}
 	gray := image.NewGray(image.Rect(0, 0, 3, 1))
 	copy(gray.Pix, []byte{7, 8, 9})
-	if got := rawPixels(gray, 1); !bytes.Equal(got, []byte{7, 8, 9}) {
+	if got := augment.AppendHWC(nil, gray, 1); !bytes.Equal(got, []byte{7, 8, 9}) {
 		t.Errorf("gray raw = %v", got)
 	}
-	if got := rawPixels(gray, 3); !bytes.Equal(got, []byte{7, 7, 7, 8, 8, 8, 9, 9, 9}) {
+	if got := augment.AppendHWC(nil, gray, 3); !bytes.Equal(got, []byte{7, 7, 7, 8, 8, 8, 9, 9, 9}) {
 		t.Errorf("gray as RGB = %v", got)
 	}
 }
@@ -261,7 +262,7 @@ func TestPNGCompressionLevels(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
-		if raw := rawPixels(got, 3); !bytes.Equal(raw, rawPixels(img, 3)) {
+		if raw := augment.AppendHWC(nil, got, 3); !bytes.Equal(raw, augment.AppendHWC(nil, img, 3)) {
 			t.Errorf("--png-compression %q changed the pixels", name)
 		}
 	}
